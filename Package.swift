@@ -1,0 +1,106 @@
+// swift-tools-version: 6.0
+// Skiff: a Kubernetes-compatible container orchestrator in one Swift binary.
+// Module map and the arrows between modules: ../shared/DESIGN.md §2 (mirrored in docs/).
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Skiff",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "skiff", targets: ["skiff"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.28.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.0.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // MARK: executable — parses flags and wires components; no logic of its own.
+        .executableTarget(
+            name: "skiff",
+            dependencies: [
+                "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: benchmarks (`skiff bench …`)
+        .target(
+            name: "SkiffBench",
+            dependencies: ["SkiffStore", "SkiffStoreEtcd"],
+            swiftSettings: strict
+        ),
+
+        // MARK: store — revisioned key/value with etcd's semantics; no Kubernetes knowledge.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(
+            name: "SkiffStore",
+            dependencies: ["CSQLite"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffStoreTests",
+            dependencies: ["SkiffStore", "SkiffStoreEtcd"],
+            swiftSettings: strict
+        ),
+
+        // MARK: store backend on the real etcd v3 gRPC API.
+        .target(
+            name: "SkiffStoreEtcd",
+            dependencies: ["SkiffStore"],
+            swiftSettings: strict
+        ),
+
+        // MARK: API types and pure helpers (no I/O).
+        .target(
+            name: "SkiffAPI",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffAPITests",
+            dependencies: ["SkiffAPI"],
+            swiftSettings: strict
+        ),
+
+        // MARK: API server.
+        .target(
+            name: "SkiffAPIServer",
+            dependencies: ["SkiffAPI", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffAPIServerTests",
+            dependencies: ["SkiffAPIServer"],
+            swiftSettings: strict
+        ),
+
+        // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
+        .target(
+            name: "SkiffRuntime",
+            dependencies: [],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffRuntimeTests",
+            dependencies: ["SkiffRuntime"],
+            swiftSettings: strict
+        ),
+    ]
+)

@@ -1,0 +1,2 @@
+/// API types and pure helpers. See Generated/ for the generated types.
+public enum SkiffAPIModule {}

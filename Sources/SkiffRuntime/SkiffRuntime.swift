@@ -1,0 +1,2 @@
+/// The container runtime behind a CRI-shaped protocol.
+public enum SkiffRuntimeModule {}
