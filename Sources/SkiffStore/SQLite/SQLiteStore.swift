@@ -1,0 +1,249 @@
+import CSQLite
+import Dispatch
+import Foundation
+import Synchronization
+
+/// The embedded default store (DESIGN.md §3): SQLite in WAL mode with `synchronous=FULL`, so a
+/// write is on disk before its call returns. Concurrent writers are grouped into one transaction
+/// by `SQLiteWriter` (one fsync per group); reads run on a small pool of connections off the
+/// cooperative thread pool, each inside a read transaction so it sees one revision.
+public final class SQLiteStore: Store {
+    public struct Options: Sendable {
+        public var limits: StoreLimits
+        /// At most this many writes share one transaction.
+        public var maxBatch: Int
+        /// Read connections kept open.
+        public var readConnections: Int
+
+        public init(limits: StoreLimits = .init(), maxBatch: Int = 512, readConnections: Int = 4) {
+            self.limits = limits
+            self.maxBatch = maxBatch
+            self.readConnections = readConnections
+        }
+    }
+
+    public let path: String
+    let options: Options
+    let writer: SQLiteWriter
+    let hub: WatchHub
+    private let readers: SQLiteConnectionPool
+    private let readQueue = DispatchQueue(label: "skiff.sqlite.read", attributes: .concurrent)
+
+    /// Opens (creating if needed) the database at `path`. Throws `.unavailable` when the file
+    /// cannot be opened or was written by a newer schema version.
+    public static func open(path: String, options: Options = .init()) async throws -> SQLiteStore {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try SQLiteStore(path: path, options: options) })
+            }
+        }
+    }
+
+    public static func open(path: String, limits: StoreLimits) async throws -> SQLiteStore {
+        try await open(path: path, options: Options(limits: limits))
+    }
+
+    private init(path: String, options: Options) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty {
+            try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA journal_mode=WAL")
+        // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss.
+        try connection.execute("PRAGMA synchronous=FULL")
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            try connection.execute(SQLiteSchema.create)
+            let schema = try Self.meta("schema_version", on: connection)
+            if schema > SQLiteSchema.version {
+                throw StoreError.unavailable("\(path) has schema version \(schema), newer than this Skiff (\(SQLiteSchema.version))")
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+        let revision = try Self.meta("revision", on: connection)
+        self.path = path
+        self.options = options
+        self.hub = WatchHub(currentRevision: revision)
+        self.writer = SQLiteWriter(connection: connection, revision: revision, maxBatch: options.maxBatch, hub: hub)
+        self.readers = SQLiteConnectionPool(path: path, size: options.readConnections)
+    }
+
+    static func meta(_ name: String, on connection: SQLiteConnection) throws(StoreError) -> Int64 {
+        let statement = try connection.statement(SQLiteSchema.readMeta)
+        statement.bind(1, text: name)
+        guard try statement.step() else { throw .unavailable("sqlite: meta row \(name) missing") }
+        return statement.int64(0)
+    }
+
+    // MARK: reads
+
+    /// Runs `body` on a pooled connection inside one read transaction, off the cooperative pool.
+    /// `body` gets the committed revision and the compacted revision of that snapshot.
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection, _ revision: Int64, _ compacted: Int64) throws -> T) async throws -> T {
+        if writer.isClosed { throw StoreError.unavailable("store is closed") }
+        return try await withCheckedThrowingContinuation { continuation in
+            readQueue.async { [readers] in
+                continuation.resume(with: Result {
+                    try readers.withConnection { connection in
+                        try connection.execute("BEGIN")
+                        defer {
+                            connection.resetAll()
+                            try? connection.execute("COMMIT")
+                        }
+                        let revision = try Self.meta("revision", on: connection)
+                        let compacted = try Self.meta("compacted", on: connection)
+                        return try body(connection, revision, compacted)
+                    }
+                })
+            }
+        }
+    }
+
+    static func checkReadable(_ requested: Int64, current: Int64, compacted: Int64) throws(StoreError) {
+        if requested > current { throw .futureRevision(requested: requested, currentRevision: current) }
+        if requested < compacted { throw .compacted(requested: requested, compactedRevision: compacted) }
+    }
+
+    public func currentRevision() async throws -> Int64 {
+        try await read { _, revision, _ in revision }
+    }
+
+    public func compactedRevision() async throws -> Int64 {
+        try await read { _, _, compacted in compacted }
+    }
+
+    public func get(_ key: String, atRevision revision: Int64?) async throws -> KeyValue? {
+        try options.limits.check(key: key)
+        return try await read { connection, current, compacted in
+            let at = revision ?? current
+            try Self.checkReadable(at, current: current, compacted: compacted)
+            let statement = try connection.statement(SQLiteSchema.latestAt)
+            statement.bind(1, text: key)
+            statement.bind(2, at)
+            guard try statement.step(), statement.int64(2) == 0 else { return nil }
+            return KeyValue(key: key, value: statement.blob(3), createRevision: statement.int64(1), modRevision: statement.int64(0))
+        }
+    }
+
+    public func list(prefix: String, atRevision revision: Int64?, limit: Int?, continueAfter: String?) async throws -> ListResult {
+        let pageSize = (limit ?? 0) > 0 ? limit! : Int.max
+        return try await read { connection, current, compacted in
+            let at = revision ?? current
+            try Self.checkReadable(at, current: current, compacted: compacted)
+            let upper = prefix.prefixRangeEnd
+            let statement = try connection.statement(upper == nil ? SQLiteSchema.listFrom : SQLiteSchema.listRange)
+            statement.bind(1, text: prefix)
+            if let upper { statement.bind(2, textBytes: upper) }
+            statement.bind(4, text: continueAfter ?? "")
+            statement.bind(3, at)
+            var items: [KeyValue] = []
+            while try statement.step() {
+                if statement.int64(3) != 0 { continue }
+                if items.count == pageSize { return ListResult(items: items, revision: at, more: true) }
+                items.append(KeyValue(key: statement.text(0), value: statement.blob(4), createRevision: statement.int64(2), modRevision: statement.int64(1)))
+            }
+            return ListResult(items: items, revision: at, more: false)
+        }
+    }
+
+    /// Events under `prefix` with `from ≤ revision ≤ through` (watch replay).
+    func history(prefix: String, from: Int64, through: Int64) async throws -> [WatchEvent] {
+        try await read { connection, _, compacted in
+            if from <= compacted { throw StoreError.compacted(requested: from, compactedRevision: compacted) }
+            let upper = prefix.prefixRangeEnd
+            let statement = try connection.statement(upper == nil ? SQLiteSchema.historyFrom : SQLiteSchema.historyRange)
+            statement.bind(1, from)
+            statement.bind(2, through)
+            statement.bind(3, text: prefix)
+            if let upper { statement.bind(4, textBytes: upper) }
+            var events: [WatchEvent] = []
+            while try statement.step() {
+                let key = statement.text(1)
+                let deleted = statement.int64(3) != 0
+                let kv = KeyValue(key: key, value: deleted ? [] : statement.blob(4), createRevision: statement.int64(2), modRevision: statement.int64(0))
+                let previous = statement.isNull(5) ? nil : KeyValue(key: key, value: statement.blob(7), createRevision: statement.int64(6), modRevision: statement.int64(5))
+                events.append(WatchEvent(kind: deleted ? .delete : .put, kv: kv, previous: previous))
+            }
+            return events
+        }
+    }
+
+    // MARK: writes
+
+    public func create(_ key: String, value: [UInt8]) async throws -> Int64 {
+        try options.limits.check(key: key, value: value)
+        return try await writer.submit(.create(key: key, value: value)).revision
+    }
+
+    public func update(_ key: String, value: [UInt8], expectedModRevision: Int64) async throws -> Int64 {
+        try options.limits.check(key: key, value: value)
+        return try await writer.submit(.update(key: key, value: value, expected: expectedModRevision)).revision
+    }
+
+    public func delete(_ key: String, expectedModRevision: Int64?) async throws -> (revision: Int64, deleted: KeyValue) {
+        try options.limits.check(key: key)
+        let outcome = try await writer.submit(.delete(key: key, expected: expectedModRevision))
+        guard let deleted = outcome.previous else { throw StoreError.unavailable("delete returned no value") }
+        return (outcome.revision, deleted)
+    }
+
+    public func compact(_ revision: Int64) async throws {
+        _ = try await writer.submit(.compact(revision: revision))
+    }
+
+    // MARK: watch
+
+    public func watch(prefix: String, startRevision: Int64?) async throws -> WatchStream {
+        if writer.isClosed { throw StoreError.unavailable("store is closed") }
+        if let start = startRevision {
+            let compacted = try await compactedRevision()
+            if start <= compacted { throw StoreError.compacted(requested: start, compactedRevision: compacted) }
+        }
+        return try await hub.subscribe(prefix: prefix, startRevision: startRevision) { [self] prefix, from, through in
+            try await self.history(prefix: prefix, from: from, through: through)
+        }
+    }
+
+    public func close() async {
+        await writer.close()
+        readers.close()
+        hub.close()
+    }
+}
+
+/// Read connections, each used by one thread at a time.
+final class SQLiteConnectionPool: Sendable {
+    private let path: String
+    private let size: Int
+    private let idle = Mutex<(connections: [SQLiteConnection], closed: Bool)>(([], false))
+
+    init(path: String, size: Int) {
+        self.path = path
+        self.size = max(1, size)
+    }
+
+    func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let pooled = try idle.withLock { state throws(StoreError) -> SQLiteConnection? in
+            if state.closed { throw .unavailable("store is closed") }
+            return state.connections.popLast()
+        }
+        let connection = try pooled ?? SQLiteConnection(path: path)
+        defer {
+            idle.withLock { state in
+                if !state.closed && state.connections.count < size { state.connections.append(connection) }
+            }
+        }
+        return try body(connection)
+    }
+
+    func close() {
+        idle.withLock { state in
+            state.closed = true
+            state.connections.removeAll()
+        }
+    }
+}
