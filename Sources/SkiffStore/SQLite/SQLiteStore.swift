@@ -65,10 +65,11 @@ public final class SQLiteStore: Store {
             throw error
         }
         let revision = try Self.meta("revision", on: connection)
+        let compacted = try Self.meta("compacted", on: connection)
         self.path = path
         self.options = options
         self.hub = WatchHub(currentRevision: revision)
-        self.writer = SQLiteWriter(connection: connection, revision: revision, maxBatch: options.maxBatch, hub: hub)
+        self.writer = SQLiteWriter(connection: connection, revision: revision, compacted: compacted, maxBatch: options.maxBatch, hub: hub)
         self.readers = SQLiteConnectionPool(path: path, size: options.readConnections)
     }
 
@@ -81,22 +82,24 @@ public final class SQLiteStore: Store {
 
     // MARK: reads
 
-    /// Runs `body` on a pooled connection inside one read transaction, off the cooperative pool.
-    /// `body` gets the committed revision and the compacted revision of that snapshot.
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection, _ revision: Int64, _ compacted: Int64) throws -> T) async throws -> T {
+    /// Runs `body` on a pooled connection, off the cooperative pool. `body` gets the committed
+    /// revision and the compacted revision; every query filters on `revision <= R`, and the log
+    /// is append-only, so a read at a committed R is consistent without a transaction. Only a
+    /// compaction racing past R can change old rows: the compacted bound is checked again after.
+    func read<T: Sendable>(atLeast requested: Int64? = nil, _ body: @escaping @Sendable (SQLiteConnection, _ revision: Int64, _ compacted: Int64) throws -> T) async throws -> T {
         if writer.isClosed { throw StoreError.unavailable("store is closed") }
         return try await withCheckedThrowingContinuation { continuation in
-            readQueue.async { [readers] in
+            readQueue.async { [readers, writer] in
                 continuation.resume(with: Result {
                     try readers.withConnection { connection in
-                        try connection.execute("BEGIN")
-                        defer {
-                            connection.resetAll()
-                            try? connection.execute("COMMIT")
+                        defer { connection.resetAll() }
+                        let revision = writer.committedRevision
+                        let result = try body(connection, revision, writer.compactedRevision)
+                        let compactedAfter = writer.compactedRevision
+                        if let requested, requested < compactedAfter {
+                            throw StoreError.compacted(requested: requested, compactedRevision: compactedAfter)
                         }
-                        let revision = try Self.meta("revision", on: connection)
-                        let compacted = try Self.meta("compacted", on: connection)
-                        return try body(connection, revision, compacted)
+                        return result
                     }
                 })
             }
@@ -109,16 +112,18 @@ public final class SQLiteStore: Store {
     }
 
     public func currentRevision() async throws -> Int64 {
-        try await read { _, revision, _ in revision }
+        if writer.isClosed { throw StoreError.unavailable("store is closed") }
+        return writer.committedRevision
     }
 
     public func compactedRevision() async throws -> Int64 {
-        try await read { _, _, compacted in compacted }
+        if writer.isClosed { throw StoreError.unavailable("store is closed") }
+        return writer.compactedRevision
     }
 
     public func get(_ key: String, atRevision revision: Int64?) async throws -> KeyValue? {
         try options.limits.check(key: key)
-        return try await read { connection, current, compacted in
+        return try await read(atLeast: revision) { connection, current, compacted in
             let at = revision ?? current
             try Self.checkReadable(at, current: current, compacted: compacted)
             let statement = try connection.statement(SQLiteSchema.latestAt)
@@ -131,7 +136,7 @@ public final class SQLiteStore: Store {
 
     public func list(prefix: String, atRevision revision: Int64?, limit: Int?, continueAfter: String?) async throws -> ListResult {
         let pageSize = (limit ?? 0) > 0 ? limit! : Int.max
-        return try await read { connection, current, compacted in
+        return try await read(atLeast: revision) { connection, current, compacted in
             let at = revision ?? current
             try Self.checkReadable(at, current: current, compacted: compacted)
             let upper = prefix.prefixRangeEnd
@@ -152,7 +157,7 @@ public final class SQLiteStore: Store {
 
     /// Events under `prefix` with `from ≤ revision ≤ through` (watch replay).
     func history(prefix: String, from: Int64, through: Int64) async throws -> [WatchEvent] {
-        try await read { connection, _, compacted in
+        try await read(atLeast: from) { connection, _, compacted in
             if from <= compacted { throw StoreError.compacted(requested: from, compactedRevision: compacted) }
             let upper = prefix.prefixRangeEnd
             let statement = try connection.statement(upper == nil ? SQLiteSchema.historyFrom : SQLiteSchema.historyRange)

@@ -32,19 +32,25 @@ final class SQLiteWriter: Sendable {
     private let queue = Mutex(Queue())
     private let connection: SQLiteConnection
     /// Only touched on `dispatch` (serial), so plain storage behind a lock-free box is safe.
+    /// The last committed revision and the compacted revision. Only this process writes the
+    /// file, so memory is the truth; readers use them instead of reading `meta` each time.
     private let revision: Mutex<Int64>
+    private let compacted: Mutex<Int64>
     private let maxBatch: Int
     private let hub: WatchHub
     private let dispatch = DispatchQueue(label: "skiff.sqlite.writer")
 
-    init(connection: SQLiteConnection, revision: Int64, maxBatch: Int, hub: WatchHub) {
+    init(connection: SQLiteConnection, revision: Int64, compacted: Int64, maxBatch: Int, hub: WatchHub) {
         self.connection = connection
         self.revision = Mutex(revision)
+        self.compacted = Mutex(compacted)
         self.maxBatch = max(1, maxBatch)
         self.hub = hub
     }
 
     var isClosed: Bool { queue.withLock { $0.closed } }
+    var committedRevision: Int64 { revision.withLock { $0 } }
+    var compactedRevision: Int64 { compacted.withLock { $0 } }
 
     func submit(_ operation: Operation) async throws -> Outcome {
         try await withCheckedThrowingContinuation { continuation in
@@ -191,8 +197,8 @@ final class SQLiteWriter: Sendable {
         if target > current { throw StoreError.futureRevision(requested: target, currentRevision: current) }
         try connection.execute("BEGIN IMMEDIATE")
         do {
-            let compacted = try SQLiteStore.meta("compacted", on: connection)
-            if target <= compacted { throw StoreError.compacted(requested: target, compactedRevision: compacted) }
+            let previous = try SQLiteStore.meta("compacted", on: connection)
+            if target <= previous { throw StoreError.compacted(requested: target, compactedRevision: previous) }
             for sql in [SQLiteSchema.compactSuperseded, SQLiteSchema.compactTombstones] {
                 let statement = try connection.statement(sql)
                 statement.bind(1, target)
@@ -202,11 +208,14 @@ final class SQLiteWriter: Sendable {
             statement.bind(1, text: "compacted")
             statement.bind(2, target)
             try statement.run()
+            // Publish the new bound before rows go, so a read that overlaps the delete notices.
+            compacted.withLock { $0 = target }
             connection.resetAll()
             try connection.execute("COMMIT")
         } catch {
             connection.resetAll()
             try? connection.execute("ROLLBACK")
+            compacted.withLock { $0 = (try? SQLiteStore.meta("compacted", on: connection)) ?? $0 }
             throw error
         }
         return Outcome(revision: current, previous: nil)
