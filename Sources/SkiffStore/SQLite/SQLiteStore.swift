@@ -27,7 +27,6 @@ public final class SQLiteStore: Store {
     let writer: SQLiteWriter
     let hub: WatchHub
     private let readers: SQLiteConnectionPool
-    private let readQueue = DispatchQueue(label: "skiff.sqlite.read", attributes: .concurrent)
 
     /// Opens (creating if needed) the database at `path`. Throws `.unavailable` when the file
     /// cannot be opened or was written by a newer schema version.
@@ -88,21 +87,15 @@ public final class SQLiteStore: Store {
     /// compaction racing past R can change old rows: the compacted bound is checked again after.
     func read<T: Sendable>(atLeast requested: Int64? = nil, _ body: @escaping @Sendable (SQLiteConnection, _ revision: Int64, _ compacted: Int64) throws -> T) async throws -> T {
         if writer.isClosed { throw StoreError.unavailable("store is closed") }
-        return try await withCheckedThrowingContinuation { continuation in
-            readQueue.async { [readers, writer] in
-                continuation.resume(with: Result {
-                    try readers.withConnection { connection in
-                        defer { connection.resetAll() }
-                        let revision = writer.committedRevision
-                        let result = try body(connection, revision, writer.compactedRevision)
-                        let compactedAfter = writer.compactedRevision
-                        if let requested, requested < compactedAfter {
-                            throw StoreError.compacted(requested: requested, compactedRevision: compactedAfter)
-                        }
-                        return result
-                    }
-                })
+        return try await readers.withConnection { [writer] connection in
+            defer { connection.resetAll() }
+            let revision = writer.committedRevision
+            let result = try body(connection, revision, writer.compactedRevision)
+            let compactedAfter = writer.compactedRevision
+            if let requested, requested < compactedAfter {
+                throw StoreError.compacted(requested: requested, compactedRevision: compactedAfter)
             }
+            return result
         }
     }
 
@@ -220,35 +213,90 @@ public final class SQLiteStore: Store {
     }
 }
 
-/// Read connections, each used by one thread at a time.
+/// A fixed set of reader threads, each owning one connection, fed from one queue. Fixed
+/// threads rather than a dispatch queue: blocking reads would make Dispatch grow threads, and
+/// connections would churn.
 final class SQLiteConnectionPool: Sendable {
+    typealias Job = @Sendable (SQLiteConnection?) -> Void
+
+    private struct Queue {
+        var jobs: [Job] = []
+        var head = 0
+        var closed = false
+    }
+
+    private let queue = Mutex(Queue())
+    private let wakeup = NSCondition()
     private let path: String
-    private let size: Int
-    private let idle = Mutex<(connections: [SQLiteConnection], closed: Bool)>(([], false))
 
     init(path: String, size: Int) {
         self.path = path
-        self.size = max(1, size)
+        for index in 0..<max(1, size) {
+            let thread = Thread { [self] in self.work() }
+            thread.name = "skiff.sqlite.reader.\(index)"
+            thread.start()
+        }
     }
 
-    func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
-        let pooled = try idle.withLock { state throws(StoreError) -> SQLiteConnection? in
-            if state.closed { throw .unavailable("store is closed") }
-            return state.connections.popLast()
-        }
-        let connection = try pooled ?? SQLiteConnection(path: path)
-        defer {
-            idle.withLock { state in
-                if !state.closed && state.connections.count < size { state.connections.append(connection) }
+    /// Runs `body` on a reader thread with its connection; suspends the caller meanwhile.
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            let accepted = queue.withLock { state -> Bool in
+                if state.closed { return false }
+                state.jobs.append { connection in
+                    guard let connection else {
+                        continuation.resume(throwing: StoreError.unavailable("cannot open a read connection"))
+                        return
+                    }
+                    continuation.resume(with: Result { try body(connection) })
+                }
+                return true
+            }
+            if accepted {
+                wakeup.lock()
+                wakeup.signal()
+                wakeup.unlock()
+            } else {
+                continuation.resume(throwing: StoreError.unavailable("store is closed"))
             }
         }
-        return try body(connection)
     }
 
-    func close() {
-        idle.withLock { state in
-            state.closed = true
-            state.connections.removeAll()
+    private func next() -> Job?? {
+        queue.withLock { state -> Job?? in
+            if state.head < state.jobs.count {
+                let job = state.jobs[state.head]
+                state.head += 1
+                if state.head > 1024 && state.head * 2 > state.jobs.count {
+                    state.jobs.removeFirst(state.head)
+                    state.head = 0
+                }
+                return .some(job)
+            }
+            return state.closed ? .some(nil) : .none
         }
+    }
+
+    private func work() {
+        let connection = try? SQLiteConnection(path: path)
+        while true {
+            wakeup.lock()
+            var job = next()
+            while job == nil {
+                wakeup.wait()
+                job = next()
+            }
+            wakeup.unlock()
+            guard let runnable = job! else { return }
+            runnable(connection)
+        }
+    }
+
+    /// Lets queued reads finish, then stops the threads.
+    func close() {
+        queue.withLock { $0.closed = true }
+        wakeup.lock()
+        wakeup.broadcast()
+        wakeup.unlock()
     }
 }
