@@ -12,7 +12,8 @@ public enum KubeTime {
 
     /// `metav1.MicroTime` form: UTC, exactly six fractional digits.
     public static func formatMicro(_ date: Date) -> String {
-        let totalMicros = Int64(floor(date.timeIntervalSince1970 * 1_000_000))
+        // Nearest microsecond: the Double product carries representation error below that.
+        let totalMicros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
         let (seconds, micros) = floorDivMod(totalMicros, 1_000_000)
         let fraction = String(micros)
         return civil(seconds) + "." + String(repeating: "0", count: 6 - fraction.count) + fraction + "Z"
