@@ -192,7 +192,8 @@ struct StrategicMerger {
 
     func mergeSliceHandler(_ original: [JSONValue], _ patch: [JSONValue], _ meta: PatchMeta, _ strategy: String,
                            _ mergeKey: String, _ isDeleteList: Bool) throws(PatchError) -> [JSONValue] {
-        guard strategy == "merge" else { return patch }
+        // A $deleteFromPrimitiveList list deletes whatever the field's strategy is.
+        guard strategy == "merge" || isDeleteList else { return patch }
         return try mergeSlice(original, patch, meta, mergeKey, isDeleteList)
     }
 
