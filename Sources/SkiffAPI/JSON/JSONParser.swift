@@ -13,6 +13,9 @@ struct JSONParser: ~Copyable {
     private let bytes: UnsafeBufferPointer<UInt8>
     private var index = 0
     private var depth = 0
+    /// Members of the objects being parsed, innermost last: an object's dictionary is built
+    /// once at its `}` with exact capacity instead of growing (and rehashing) member by member.
+    private var members: [(String, JSONValue)] = []
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -47,13 +50,13 @@ struct JSONParser: ~Copyable {
     private mutating func parseObject() throws(JSONParseError) -> JSONValue {
         try enterContainer()
         index += 1  // {
-        var fields: [String: JSONValue] = [:]
         skipWhitespace()
         if index < bytes.count, bytes[index] == UInt8(ascii: "}") {
             index += 1
             depth -= 1
-            return .object(fields)
+            return .object([:])
         }
+        let base = members.count
         while true {
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
@@ -68,7 +71,7 @@ struct JSONParser: ~Copyable {
             }
             index += 1
             skipWhitespace()
-            fields[key] = try parseValue()
+            members.append((key, try parseValue()))
             skipWhitespace()
             guard index < bytes.count else { throw error("unexpected end of input in object") }
             switch bytes[index] {
@@ -77,6 +80,10 @@ struct JSONParser: ~Copyable {
             case UInt8(ascii: "}"):
                 index += 1
                 depth -= 1
+                var fields = [String: JSONValue](minimumCapacity: members.count - base)
+                // Later duplicates overwrite earlier ones, as in Go.
+                for i in base..<members.count { fields[members[i].0] = members[i].1 }
+                members.removeSubrange(base...)
                 return .object(fields)
             default:
                 throw error("invalid character \(describe(bytes[index])) after object key:value pair")

@@ -24,38 +24,48 @@ enum JSONSerializer {
         case .object(let fields):
             out.append(UInt8(ascii: "{"))
             var first = true
-            for key in orderedKeys(fields) {
+            for entry in orderedEntries(fields) {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                writeString(key, into: &out)
+                writeString(entry.key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                // The key came from `fields`, so the lookup always succeeds.
-                write(fields[key] ?? .null, into: &out)
+                write(entry.value, into: &out)
             }
             out.append(UInt8(ascii: "}"))
         }
     }
 
-    /// Kubernetes' conventional field order first, then the rest in byte order.
-    static func orderedKeys(_ fields: [String: JSONValue]) -> [String] {
-        var keys = Array(fields.keys)
-        if keys.count < 2 { return keys }
-        keys.sort { a, b in
-            let ra = rank(a), rb = rank(b)
-            if ra != rb { return ra < rb }
-            return a < b
-        }
-        return keys
+    private struct Entry {
+        let rank: UInt8
+        let key: String
+        let value: JSONValue
     }
 
-    private static func rank(_ key: String) -> Int {
+    /// Fields in serialization order; the rank is computed once per key, not per comparison.
+    private static func orderedEntries(_ fields: [String: JSONValue]) -> [Entry] {
+        var entries: [Entry] = []
+        entries.reserveCapacity(fields.count)
+        for (key, value) in fields { entries.append(Entry(rank: rank(key), key: key, value: value)) }
+        if entries.count > 1 {
+            entries.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.key < b.key }
+        }
+        return entries
+    }
+
+    /// Kubernetes' conventional field order (apiVersion, kind, metadata, spec, status) first.
+    private static func rank(_ key: String) -> UInt8 {
+        // Only keys starting with a, k, m or s can be special; skip the comparisons otherwise.
+        switch key.utf8.first {
+        case UInt8(ascii: "a"), UInt8(ascii: "k"), UInt8(ascii: "m"), UInt8(ascii: "s"): break
+        default: return 5
+        }
         switch key {
-        case "apiVersion": 0
-        case "kind": 1
-        case "metadata": 2
-        case "spec": 3
-        case "status": 4
-        default: 5
+        case "apiVersion": return 0
+        case "kind": return 1
+        case "metadata": return 2
+        case "spec": return 3
+        case "status": return 4
+        default: return 5
         }
     }
 
