@@ -127,7 +127,7 @@ extension Printers {
 
         var restartsText = String(restarts)
         if restarts != 0, let lastRestart {
-            restartsText = "\(restarts) (\(KubeTime.humanDuration(o.now.timeIntervalSince(lastRestart))) ago)"
+            restartsText = "\(restarts) (\(PrinterTime.humanDuration(o.now.timeIntervalSince(lastRestart))) ago)"
         }
 
         var podIP = (status.arrayField("podIPs")?.first?.objectValue?.stringField("ip")) ?? status.stringField("podIP") ?? ""

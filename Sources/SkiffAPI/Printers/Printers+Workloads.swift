@@ -118,7 +118,7 @@ extension Printers {
             var duration = ""
             if let start = o.status.stringField("startTime").flatMap(KubeTime.parse) {
                 let end = o.status.stringField("completionTime").flatMap(KubeTime.parse) ?? o.now
-                duration = KubeTime.humanDuration(end.timeIntervalSince(start))
+                duration = PrinterTime.humanDuration(end.timeIntervalSince(start))
             }
             let conditions = (o.status.arrayField("conditions") ?? []).compactMap(\.objectValue)
             func has(_ type: String) -> Bool {

@@ -84,10 +84,10 @@ struct PrintedObject {
     var spec: JSONObject { fields.objectField("spec") ?? [:] }
     var status: JSONObject { fields.objectField("status") ?? [:] }
     var name: String { meta.stringField("name") ?? "" }
-    var age: JSONValue { .string(KubeTime.since(meta["creationTimestamp"], now: now)) }
+    var age: JSONValue { .string(PrinterTime.since(meta["creationTimestamp"], now: now)) }
     var isDeleting: Bool { meta["deletionTimestamp"].map { $0 != .null } ?? false }
 
-    func since(_ timestamp: JSONValue?) -> String { KubeTime.since(timestamp, now: now) }
+    func since(_ timestamp: JSONValue?) -> String { PrinterTime.since(timestamp, now: now) }
 
     /// `layoutContainerCells`: names and images joined by commas.
     static func containerCells(_ podSpec: JSONObject?) -> [JSONValue] {

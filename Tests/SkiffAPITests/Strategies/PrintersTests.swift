@@ -12,17 +12,17 @@ struct PrintersTests {
 
     @Test("ages are formatted like kubectl's HumanDuration")
     func humanDuration() {
-        #expect(KubeTime.humanDuration(5) == "5s")
-        #expect(KubeTime.humanDuration(119) == "119s")
-        #expect(KubeTime.humanDuration(200) == "3m20s")
-        #expect(KubeTime.humanDuration(600) == "10m")
-        #expect(KubeTime.humanDuration(3 * 3600 + 25 * 60) == "3h25m")
-        #expect(KubeTime.humanDuration(20 * 3600) == "20h")
-        #expect(KubeTime.humanDuration(51 * 3600) == "2d3h")
-        #expect(KubeTime.humanDuration(30 * 86400) == "30d")
-        #expect(KubeTime.humanDuration(800 * 86400) == "2y70d")
-        #expect(KubeTime.humanDuration(-1) == "0s")
-        #expect(KubeTime.humanDuration(-5) == "<invalid>")
+        #expect(PrinterTime.humanDuration(5) == "5s")
+        #expect(PrinterTime.humanDuration(119) == "119s")
+        #expect(PrinterTime.humanDuration(200) == "3m20s")
+        #expect(PrinterTime.humanDuration(600) == "10m")
+        #expect(PrinterTime.humanDuration(3 * 3600 + 25 * 60) == "3h25m")
+        #expect(PrinterTime.humanDuration(20 * 3600) == "20h")
+        #expect(PrinterTime.humanDuration(51 * 3600) == "2d3h")
+        #expect(PrinterTime.humanDuration(30 * 86400) == "30d")
+        #expect(PrinterTime.humanDuration(800 * 86400) == "2y70d")
+        #expect(PrinterTime.humanDuration(-1) == "0s")
+        #expect(PrinterTime.humanDuration(-5) == "<invalid>")
     }
 
     @Test("timestamps parse in RFC 3339 forms and format back in UTC")
