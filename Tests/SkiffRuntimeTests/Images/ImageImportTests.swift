@@ -102,7 +102,7 @@ struct ImageImportTests {
             let first = try #require(try await store.importImage(from: directory + "/base").first)
             // A marker shows whether the shared layer directory is unpacked again.
             let marker = first.layerDirectories[0] + "/.skiff-test-marker"
-            FileManager.default.createFile(atPath: marker, contents: Data())
+            _ = FileManager.default.createFile(atPath: marker, contents: Data())
             let second = try #require(try await store.importImage(from: directory + "/layered").first)
             #expect(second.layerDirectories[0] == first.layerDirectories[0])
             #expect(FileManager.default.fileExists(atPath: marker))
@@ -154,7 +154,7 @@ struct ImageImportTests {
     @Test("a file that is no image archive is refused as corrupt")
     func notAnArchive() async throws {
         try await withTemporaryDirectory { directory in
-            FileManager.default.createFile(atPath: directory + "/junk.tar", contents: Data("not a tar".utf8))
+            _ = FileManager.default.createFile(atPath: directory + "/junk.tar", contents: Data("not a tar".utf8))
             let store = try OCIImageStore(root: directory + "/store")
             await #expect {
                 try await store.importImage(from: directory + "/junk.tar")
