@@ -6,7 +6,7 @@ struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
         abstract: "Manage images in the node's image store.",
-        subcommands: [Import.self, Pull.self, List.self, Remove.self]
+        subcommands: [Import.self, Pull.self, List.self, Remove.self, BuildBusybox.self]
     )
 
     struct StoreOptions: ParsableArguments {
@@ -79,6 +79,25 @@ struct ImageCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await store.makeStore().removeImage(reference)
+        }
+    }
+}
+
+extension ImageCommand {
+    /// Writes the built-in busybox test image (from the host's busybox-static) as an OCI layout tarball.
+    struct BuildBusybox: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "build-busybox",
+            abstract: "Write a small busybox OCI image (from the host's /bin/busybox) as an OCI layout tarball."
+        )
+        @Option(help: "Image name recorded in the layout.") var reference = "docker.io/library/busybox:latest"
+        @Option(help: "The static busybox binary to package.") var busybox = "/bin/busybox"
+        @Flag(help: "gzip the tarball.") var gzip = false
+        @Argument(help: "Output file (.tar or .tar.gz).") var output: String
+
+        func run() async throws {
+            let built = try await BusyboxImageBuilder(busyboxPath: busybox).writeTarball(to: output, reference: reference, gzip: gzip)
+            print("\(built.configDigest) \(built.reference)")
         }
     }
 }

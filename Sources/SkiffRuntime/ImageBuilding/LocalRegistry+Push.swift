@@ -43,10 +43,12 @@ extension LocalRegistry {
     private func upload(_ data: Data, digest: String, repository: String, client: HTTPClient) async throws {
         var head = HTTPClientRequest(url: "http://\(host)/v2/\(repository)/blobs/\(digest)")
         head.method = .HEAD
+        authorize(&head)
         if try await client.execute(head, timeout: .seconds(30)).status == .ok { return }
 
         var start = HTTPClientRequest(url: "http://\(host)/v2/\(repository)/blobs/uploads/")
         start.method = .POST
+        authorize(&start)
         start.headers.add(name: "Content-Length", value: "0")
         let started = try await client.execute(start, timeout: .seconds(30))
         _ = try await started.body.collect(upTo: 1 << 20)
@@ -56,6 +58,7 @@ extension LocalRegistry {
         let base = location.hasPrefix("http") ? location : "http://\(host)\(location)"
         var put = HTTPClientRequest(url: base + (base.contains("?") ? "&" : "?") + "digest=" + digest)
         put.method = .PUT
+        authorize(&put)
         put.headers.add(name: "Content-Type", value: "application/octet-stream")
         put.body = .bytes(ByteBuffer(bytes: data))
         let finished = try await client.execute(put, timeout: .seconds(120))
@@ -68,6 +71,7 @@ extension LocalRegistry {
     private func putManifest(_ data: Data, mediaType: String, repository: String, reference: String, client: HTTPClient) async throws {
         var request = HTTPClientRequest(url: "http://\(host)/v2/\(repository)/manifests/\(reference)")
         request.method = .PUT
+        authorize(&request)
         request.headers.add(name: "Content-Type", value: mediaType)
         request.body = .bytes(ByteBuffer(bytes: data))
         let response = try await client.execute(request, timeout: .seconds(30))
@@ -75,5 +79,9 @@ extension LocalRegistry {
         guard response.status == .created else {
             throw ImageError.registry(status: Int(response.status.code), message: RegistryErrorResponse.summary(of: Data(body.readableBytesView)))
         }
+    }
+
+    private func authorize(_ request: inout HTTPClientRequest) {
+        if let basic = credentials?.basicAuthorization { request.headers.add(name: "Authorization", value: basic) }
     }
 }

@@ -13,26 +13,40 @@ public struct LocalRegistry: Sendable {
     /// The registry's storage root (filesystem driver).
     public let storageDirectory: String
     let workDirectory: String
+    /// Sent as Basic auth with every request of this harness.
+    let credentials: RegistryCredentials?
     private let handle: ProcessHandle
 
-    /// Starts `docker-registry serve` on a free loopback port.
-    public static func start(executable: String = "/usr/bin/docker-registry") async throws -> LocalRegistry {
+    /// Starts `docker-registry serve` on a free loopback port. With `htpasswd` (lines of
+    /// `user:bcrypt-hash`), the registry demands Basic auth; pushes then need `credentials`.
+    public static func start(
+        executable: String = "/usr/bin/docker-registry", htpasswd: String? = nil, credentials: RegistryCredentials? = nil
+    ) async throws -> LocalRegistry {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw ImageError.io("\(executable) not found (install the docker-registry package)")
         }
         var lastError: any Error = ImageError.io("registry did not start")
         // A port picked free can be taken before the registry binds it; retry a few times.
         for _ in 0..<3 {
-            do { return try await startOnce(executable: executable) } catch { lastError = error }
+            do {
+                return try await startOnce(executable: executable, htpasswd: htpasswd, credentials: credentials)
+            } catch {
+                lastError = error
+            }
         }
         throw lastError
     }
 
-    private static func startOnce(executable: String) async throws -> LocalRegistry {
+    private static func startOnce(executable: String, htpasswd: String?, credentials: RegistryCredentials?) async throws -> LocalRegistry {
         let port = try freeLoopbackPort()
         let work = FileManager.default.temporaryDirectory.path + "/skiff-registry-" + UUID().uuidString
         let storage = work + "/storage"
         try ImageFiles.createDirectory(storage)
+        var auth = ""
+        if let htpasswd {
+            try ImageFiles.writeAtomically(Data(htpasswd.utf8), to: work + "/htpasswd")
+            auth = "auth:\n  htpasswd:\n    realm: skiff-test\n    path: \(work)/htpasswd\n"
+        }
         let config = """
             version: 0.1
             log:
@@ -48,7 +62,7 @@ public struct LocalRegistry: Sendable {
               addr: 127.0.0.1:\(port)
               secret: \(UUID().uuidString)
 
-            """
+            """ + auth
         try ImageFiles.writeAtomically(Data(config.utf8), to: work + "/config.yml")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -62,7 +76,9 @@ public struct LocalRegistry: Sendable {
             try? FileManager.default.removeItem(atPath: work)
             throw ImageError.io("cannot start \(executable): \(error)")
         }
-        let registry = LocalRegistry(host: "127.0.0.1:\(port)", storageDirectory: storage, workDirectory: work, handle: ProcessHandle(process))
+        let registry = LocalRegistry(
+            host: "127.0.0.1:\(port)", storageDirectory: storage, workDirectory: work, credentials: credentials, handle: ProcessHandle(process)
+        )
         do {
             try await registry.waitUntilReady()
             return registry
@@ -108,7 +124,7 @@ public struct LocalRegistry: Sendable {
                 throw ImageError.io("docker-registry exited: \(log.suffix(2000))")
             }
             if let response = try? await client.execute(HTTPClientRequest(url: "http://\(host)/v2/"), timeout: .seconds(2)),
-               response.status == .ok {
+               response.status == .ok || response.status == .unauthorized {
                 return
             }
             try await Task.sleep(for: .milliseconds(50))

@@ -96,7 +96,7 @@ public enum ImageError: Error, Sendable, Equatable {
     case unsupportedMediaType(String)
     /// The image has no manifest for the platform Skiff runs (linux/amd64).
     case noMatchingPlatform(String)
-    /// The registry answered with an unexpected status.
+    /// The registry answered with an unexpected status (0: it could not be reached or the transfer broke).
     case registry(status: Int, message: String)
     /// The registry refused our credentials (or asked for some and we had none).
     case unauthorized(String)
@@ -114,6 +114,7 @@ extension ImageError: CustomStringConvertible {
         case .digestMismatch(let expected, let actual): "digest mismatch: expected \(expected), got \(actual)"
         case .unsupportedMediaType(let type): "unsupported media type: \(type)"
         case .noMatchingPlatform(let reference): "no linux/amd64 manifest in image \(reference)"
+        case .registry(let status, let message) where status == 0: "registry unreachable: \(message)"
         case .registry(let status, let message): "registry error (HTTP \(status)): \(message)"
         case .unauthorized(let message): "unauthorized: \(message)"
         case .corrupt(let message): "corrupt image content: \(message)"
