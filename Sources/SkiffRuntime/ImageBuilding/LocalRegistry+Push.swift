@@ -82,6 +82,10 @@ extension LocalRegistry {
     }
 
     private func authorize(_ request: inout HTTPClientRequest) {
-        if let basic = credentials?.basicAuthorization { request.headers.add(name: "Authorization", value: basic) }
+        if let token = credentials?.bearerToken {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        } else if let basic = credentials?.basicAuthorization {
+            request.headers.add(name: "Authorization", value: basic)
+        }
     }
 }

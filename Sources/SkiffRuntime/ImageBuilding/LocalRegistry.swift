@@ -17,10 +17,18 @@ public struct LocalRegistry: Sendable {
     let credentials: RegistryCredentials?
     private let handle: ProcessHandle
 
-    /// Starts `docker-registry serve` on a free loopback port. With `htpasswd` (lines of
-    /// `user:bcrypt-hash`), the registry demands Basic auth; pushes then need `credentials`.
+    /// How the registry authenticates clients.
+    public enum Authentication: Sendable {
+        /// Basic auth against lines of `user:bcrypt-hash`.
+        case htpasswd(String)
+        /// Bearer tokens (JWTs signed by a certificate in the PEM bundle) from the token service at `realm`.
+        case token(realm: String, service: String, issuer: String, rootCertificateBundle: String)
+    }
+
+    /// Starts `docker-registry serve` on a free loopback port, anonymous unless `authentication`
+    /// is given; the harness's own pushes then send `credentials` (Basic, or the bearer token).
     public static func start(
-        executable: String = "/usr/bin/docker-registry", htpasswd: String? = nil, credentials: RegistryCredentials? = nil
+        executable: String = "/usr/bin/docker-registry", authentication: Authentication? = nil, credentials: RegistryCredentials? = nil
     ) async throws -> LocalRegistry {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw ImageError.io("\(executable) not found (install the docker-registry package)")
@@ -29,7 +37,7 @@ public struct LocalRegistry: Sendable {
         // A port picked free can be taken before the registry binds it; retry a few times.
         for _ in 0..<3 {
             do {
-                return try await startOnce(executable: executable, htpasswd: htpasswd, credentials: credentials)
+                return try await startOnce(executable: executable, authentication: authentication, credentials: credentials)
             } catch {
                 lastError = error
             }
@@ -37,15 +45,20 @@ public struct LocalRegistry: Sendable {
         throw lastError
     }
 
-    private static func startOnce(executable: String, htpasswd: String?, credentials: RegistryCredentials?) async throws -> LocalRegistry {
+    private static func startOnce(executable: String, authentication: Authentication?, credentials: RegistryCredentials?) async throws -> LocalRegistry {
         let port = try freeLoopbackPort()
         let work = FileManager.default.temporaryDirectory.path + "/skiff-registry-" + UUID().uuidString
         let storage = work + "/storage"
         try ImageFiles.createDirectory(storage)
         var auth = ""
-        if let htpasswd {
-            try ImageFiles.writeAtomically(Data(htpasswd.utf8), to: work + "/htpasswd")
+        switch authentication {
+        case .htpasswd(let lines):
+            try ImageFiles.writeAtomically(Data(lines.utf8), to: work + "/htpasswd")
             auth = "auth:\n  htpasswd:\n    realm: skiff-test\n    path: \(work)/htpasswd\n"
+        case .token(let realm, let service, let issuer, let bundle):
+            auth = "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(bundle)\n"
+        case nil:
+            break
         }
         let config = """
             version: 0.1
@@ -132,7 +145,8 @@ public struct LocalRegistry: Sendable {
         throw ImageError.io("docker-registry on \(host) did not answer /v2/ within 10 s")
     }
 
-    private static func freeLoopbackPort() throws -> Int {
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    package static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ImageError.io("socket() failed") }
         defer { close(descriptor) }
@@ -163,6 +177,9 @@ private final class ProcessHandle: @unchecked Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 if self.process.isRunning { self.process.terminate() }
+                // A child may inherit an ignored SIGTERM; give it 5 s, then SIGKILL.
+                for _ in 0..<100 where self.process.isRunning { usleep(50_000) }
+                if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
                 self.process.waitUntilExit()
                 continuation.resume()
             }
