@@ -16,7 +16,7 @@ struct ImageTLSTests {
 
     @Test("a registry serving HTTPS is pulled from when its CA is configured and refused when it is not")
     func httpsWithCA() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let tls = try await Self.makeCertificates(in: directory)
             let registry = try await LocalRegistry.start(tls: tls)
             do {
