@@ -10,12 +10,19 @@ struct QuantityTests {
         ("128974848", "128974848"), ("129e6", "129e6"), ("123Mi", "123Mi"), ("0.5Ki", "512"), ("-1Ki", "-1Ki"),
         ("+1", "1"), (".5", "500m"), ("1n", "1n"), ("0.0000000001", "1n"), ("1.0", "1"), ("2Ti", "2Ti"),
         ("12e-3", "12e-3"), ("1k", "1k"), ("1.1k", "1100"), ("5.", "5"),
+        // apimachinery's TestQuantityParseEmit and TestQuantityString vectors
+        ("1000M", "1G"), (".001Ki", "1024m"), (".000001Ki", "1024u"), (".000000001Ki", "1024n"), (".000000000001Ki", "2n"),
+        ("80e-3", "80e-3"), ("300e6", "300e6"), ("1e9", "1e9"), ("1234567M", "1234567M"), ("1025", "1025"),
+        ("1.08", "1080m"), ("1000u", "1m"), ("0.001T", "1G"), ("1001Gi", "1001Gi"), ("307200Ki", "300Mi"), ("-1Gi", "-1Gi"),
     ])
     func canonical(input: String, expected: String) throws {
         #expect(try Quantity(parsing: input).description == expected)
     }
 
-    @Test("invalid quantities are rejected", arguments: ["", "abc", "1 Gi", "1gi", "1K", "1.2.3", "1e", "Mi", "1Mii", "--1", "1e3.5"])
+    @Test("invalid quantities are rejected", arguments: [
+        "", "abc", "1 Gi", "1gi", "1K", "1.2.3", "1e", "Mi", "1Mii", "--1", "1e3.5",
+        "1.1.M", "1+1.0M", "0.1mi", "0.1am", "aoeu", ".5i", "1i", "-3.01i", "-3.01e-", " 1", "1 ",
+    ])
     func invalid(input: String) {
         #expect(throws: QuantityError.self) { try Quantity(parsing: input) }
     }
@@ -44,8 +51,8 @@ struct QuantityTests {
 
     @Test("JSON strings and numbers decode; encoding is canonical")
     func codable() throws {
-        let decoded = try JSONDecoder().decode([Quantity].self, from: Data(#"["0.5", 2, 0.25]"#.utf8))
-        #expect(decoded.map(\.description) == ["500m", "2", "250m"])
+        let decoded = try JSONDecoder().decode([Quantity].self, from: Data(#"["0.5", 2, 0.25, " 1"]"#.utf8))
+        #expect(decoded.map(\.description) == ["500m", "2", "250m", "1"])
         #expect(String(decoding: try JSONEncoder().encode([try Quantity(parsing: "1024Mi")]), as: UTF8.self) == #"["1Gi"]"#)
         #expect(throws: (any Error).self) { try JSONDecoder().decode([Quantity].self, from: Data(#"["1 Gi"]"#.utf8)) }
     }

@@ -69,6 +69,33 @@ struct StrategicMergePatchTests {
         #expect(result["metadata"]?["annotations"]?["kubectl.kubernetes.io/last-applied-configuration"] == .string("new"))
     }
 
+    @Test("the patch kubectl 1.37 apply sends for a changed strategy and a removed container applies as Kubernetes does")
+    func recordedKubectlPatch() throws {
+        // Live object created by `kubectl apply`; the patch is what kubectl sent on the second apply
+        // (recorded against Skiff's OpenAPI document; only the annotation text is shortened).
+        let live = """
+        {"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"web","namespace":"default",
+          "annotations":{"kubectl.kubernetes.io/last-applied-configuration":"v1"}},
+         "spec":{"replicas":1,"selector":{"matchLabels":{"app":"web"}},
+          "strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}},
+          "template":{"metadata":{"labels":{"app":"web"}},"spec":{"containers":[
+            {"name":"a","image":"nginx:1","ports":[{"containerPort":80}]},
+            {"name":"b","image":"busybox","args":["sleep","1000"]}]}}}}
+        """
+        let patch = """
+        {"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"v2"}},
+         "spec":{"strategy":{"$retainKeys":["type"],"rollingUpdate":null,"type":"Recreate"},
+          "template":{"spec":{"$setElementOrder/containers":[{"name":"a"}],
+            "containers":[{"image":"nginx:2","name":"a"},{"$patch":"delete","name":"b"}]}}}}
+        """
+        let result = try apply(patch, to: live, kind: deploymentKind)
+        #expect(result["spec"]?["strategy"] == (try json(#"{"type":"Recreate"}"#)))
+        #expect(result["spec"]?["template"]?["spec"]?["containers"]
+            == (try json(#"[{"name":"a","image":"nginx:2","ports":[{"containerPort":80}]}]"#)))
+        #expect(result["metadata"]?["annotations"]?["kubectl.kubernetes.io/last-applied-configuration"] == .string("v2"))
+        #expect(result["spec"]?["replicas"] == .int(1))
+    }
+
     @Test("$retainKeys clears the fields of a retainKeys structure that the patch does not list")
     func retainKeys() throws {
         let live = #"{"spec":{"strategy":{"type":"RollingUpdate","rollingUpdate":{"maxSurge":1}}}}"#

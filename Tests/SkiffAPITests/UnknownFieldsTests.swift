@@ -51,4 +51,19 @@ struct UnknownFieldsTests {
         let kind = GroupVersionKind(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition")
         #expect(catalog.unknownFields(in: crd, kind: kind) == ["spec.versions[0].schema.openAPIV3Schema.properties.spec.typo"])
     }
+
+    @Test("messages have Kubernetes' strict decoding form")
+    func messages() {
+        #expect(SchemaCatalog.strictDecodingMessage(unknownFields: ["spec.foo", "spec.bar"])
+            == #"strict decoding error: unknown field "spec.foo", unknown field "spec.bar""#)
+        #expect(SchemaCatalog.unknownFieldWarnings(["spec.foo"]) == [#"unknown field "spec.foo""#])
+    }
+
+    @Test("JSON values convert to and from generated types")
+    func coding() throws {
+        let value = try json(#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"b"}}"#)
+        let cm = try APICoding.decode(CoreV1.ConfigMap.self, from: value)
+        #expect(cm.data == ["a": "b"])
+        #expect(try APICoding.encode(cm) == value)
+    }
 }

@@ -47,7 +47,11 @@ extension Defaulting {
                     strategy.setIfAbsent("rollingUpdate", .object([:]))
                 }
                 if strategy.stringField("type") == "RollingUpdate" {
-                    strategy.editObject("rollingUpdate") { $0.setIfAbsent("partition", .int(0)) }
+                    strategy.editObject("rollingUpdate") { rolling in
+                        rolling.setIfAbsent("partition", .int(0))
+                        // MaxUnavailableStatefulSet is beta (on by default) since 1.35.
+                        rolling.setIfAbsent("maxUnavailable", .int(1))
+                    }
                 }
             }
             spec.editObject("persistentVolumeClaimRetentionPolicy", create: true) { policy in

@@ -28,6 +28,11 @@ extension JSONValue {
         return try parser.parseDocument()
     }
 
+    /// Parses from borrowed untyped memory (`ByteBuffer.withUnsafeReadableBytes`, `Data.withUnsafeBytes`).
+    public static func parse(_ raw: UnsafeRawBufferPointer) throws(JSONParseError) -> JSONValue {
+        try parse(raw.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// Parses the UTF-8 of `text`.
     public static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try parse(Array(text.utf8))

@@ -165,7 +165,7 @@ extension Printers {
         let target = involvedName.isEmpty ? kind : "\(kind)/\(involvedName)"
         let source = isNew ? f.objectField("deprecatedSource") ?? [:] : f.objectField("source") ?? [:]
         let component = nonEmpty(source.stringField("component"), f.stringField("reportingController"))
-        let instance = nonEmpty(source.stringField("host"), f.stringField(isNew ? "reportingInstance" : "reportingInstance"))
+        let instance = nonEmpty(source.stringField("host"), f.stringField("reportingInstance"))
         let sourceText = instance.isEmpty ? component : component + ", " + instance
         let message = (f.stringField(isNew ? "note" : "message") ?? "").trimmingASCIIWhitespace()
         return [.string(last), .string(f.stringField("type") ?? ""), .string(f.stringField("reason") ?? ""), .string(target),

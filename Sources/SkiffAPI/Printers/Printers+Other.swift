@@ -15,6 +15,9 @@ extension Printers {
             ("policy", "PodDisruptionBudget", podDisruptionBudgetPrinter),
             ("discovery.k8s.io", "EndpointSlice", endpointSlicePrinter),
             ("node.k8s.io", "RuntimeClass", runtimeClassPrinter),
+            ("certificates.k8s.io", "CertificateSigningRequest", certificateSigningRequestPrinter),
+            ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration", webhookConfigurationPrinter),
+            ("admissionregistration.k8s.io", "MutatingWebhookConfiguration", webhookConfigurationPrinter),
         ]
     }
 
@@ -210,5 +213,36 @@ extension Printers {
     static let runtimeClassPrinter = Printer(
         columns: [nameColumn, column("Handler", "handler specifies the underlying runtime and configuration that the CRI implementation will use."), ageColumn],
         cells: { o in [.string(o.name), .string(o.fields.stringField("handler") ?? ""), o.age] }
+    )
+
+    static let certificateSigningRequestPrinter = Printer(
+        columns: [
+            nameColumn, ageColumn, column("SignerName", "Requested signer for the request."),
+            column("Requestor", "Information about the requesting user."),
+            column("RequestedDuration", "expirationSeconds is the requested duration of validity of the issued certificate."),
+            column("Condition", "Conditions applied to the request, such as approval or denial."),
+        ],
+        cells: { o in
+            var approved = false, denied = false, failed = false
+            for condition in (o.status.arrayField("conditions") ?? []).compactMap(\.objectValue) {
+                switch condition.stringField("type") {
+                case "Approved": approved = true
+                case "Denied": denied = true
+                case "Failed": failed = true
+                default: break
+                }
+            }
+            var state = denied ? "Denied" : approved ? "Approved" : "Pending"
+            if failed { state += ",Failed" }
+            if !(o.status.stringField("certificate") ?? "").isEmpty { state += ",Issued" }
+            let signer = o.spec.stringField("signerName").flatMap { $0.isEmpty ? nil : $0 } ?? "<none>"
+            let requested = o.spec.intField("expirationSeconds").map { KubeTime.humanDuration(Double($0)) } ?? "<none>"
+            return [.string(o.name), o.age, .string(signer), .string(o.spec.stringField("username") ?? ""), .string(requested), .string(state)]
+        }
+    )
+
+    static let webhookConfigurationPrinter = Printer(
+        columns: [nameColumn, column("Webhooks", "Webhooks indicates the number of webhooks in this configuration.", type: "integer"), ageColumn],
+        cells: { o in [.string(o.name), .int(Int64(o.fields.arrayField("webhooks")?.count ?? 0)), o.age] }
     )
 }

@@ -43,3 +43,16 @@ extension SchemaCatalog {
         }
     }
 }
+
+extension SchemaCatalog {
+    /// The 400 BadRequest message Kubernetes returns for `fieldValidation=Strict`:
+    /// `strict decoding error: unknown field "spec.foo", unknown field "spec.bar"`.
+    public static func strictDecodingMessage(unknownFields paths: [String]) -> String {
+        "strict decoding error: " + paths.map { "unknown field \"\($0)\"" }.joined(separator: ", ")
+    }
+
+    /// One `Warning: 299 - "…"` text per unknown field, for `fieldValidation=Warn`.
+    public static func unknownFieldWarnings(_ paths: [String]) -> [String] {
+        paths.map { "unknown field \"\($0)\"" }
+    }
+}

@@ -43,7 +43,7 @@ enum NameRules {
     }
 
     static func matchesSubdomain(_ s: String) -> Bool {
-        s.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { matchesLabel($0.utf8) }
+        s.utf8.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false).allSatisfy { matchesLabel($0) }
     }
 
     /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`

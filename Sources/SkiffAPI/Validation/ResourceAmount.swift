@@ -7,6 +7,12 @@ struct ResourceAmount: Comparable, Sendable {
     init?(_ text: String) {
         var number = Substring(text)
         var multiplier: Double = 1
+        // Suffixes are ASCII letters; a number ending in a digit or '.' has none (the common "100" case).
+        if let last = text.utf8.last, (last >= 48 && last <= 57) || last == 46 {
+            guard Self.isNumeric(number), let parsed = Double(number), parsed.isFinite else { return nil }
+            value = parsed
+            return
+        }
         let suffixes: [(String, Double)] = [
             ("Ki", 1024), ("Mi", 1_048_576), ("Gi", 1_073_741_824), ("Ti", 1_099_511_627_776),
             ("Pi", 1_125_899_906_842_624), ("Ei", 1_152_921_504_606_846_976),
@@ -17,10 +23,13 @@ struct ResourceAmount: Comparable, Sendable {
             multiplier = factor
             break
         }
-        guard !number.isEmpty,
-              number.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 43 || $0 == 45 || $0 == 101 || $0 == 69 }),
-              let parsed = Double(number), parsed.isFinite else { return nil }
+        guard Self.isNumeric(number), let parsed = Double(number), parsed.isFinite else { return nil }
         value = parsed * multiplier
+    }
+
+    /// Digits, sign, point and exponent only (Double() alone would also accept hex and "nan").
+    private static func isNumeric(_ text: Substring) -> Bool {
+        !text.isEmpty && text.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 43 || $0 == 45 || $0 == 101 || $0 == 69 }
     }
 
     init(value: Double) {

@@ -71,7 +71,7 @@ extension Validation {
         let image = container.stringField("image") ?? ""
         if image.isEmpty {
             errors.required(path.fieldChild("image"))
-        } else if image.trimmingASCIIWhitespace() != image {
+        } else if image.hasASCIIWhitespaceAtEnds {
             errors.invalid(path.fieldChild("image"), .string(image), "must not have leading or trailing whitespace")
         }
         if let policy = container.stringField("imagePullPolicy"), !["Always", "IfNotPresent", "Never"].contains(policy) {
@@ -209,6 +209,12 @@ extension Validation {
 }
 
 extension String {
+    /// Whether the first or last byte is ASCII whitespace (`strings.TrimSpace` would change it).
+    var hasASCIIWhitespaceAtEnds: Bool {
+        func isSpace(_ b: UInt8) -> Bool { b == 0x20 || (0x09...0x0D).contains(b) }
+        return utf8.first.map(isSpace) == true || utf8.last.map(isSpace) == true
+    }
+
     func trimmingASCIIWhitespace() -> Substring {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0B}" || $0 == "\u{0C}" }
         guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }

@@ -101,12 +101,13 @@ extension Validation {
     }
 
     static func validateStatefulSetUpdate(_ spec: JSONObject, old: JSONObject, into errors: inout FieldErrors) {
-        let mutable: Set<String> = ["replicas", "ordinals", "template", "updateStrategy", "persistentVolumeClaimRetentionPolicy", "minReadySeconds"]
+        let mutable: Set<String> = ["replicas", "ordinals", "template", "updateStrategy", "revisionHistoryLimit",
+                                    "persistentVolumeClaimRetentionPolicy", "minReadySeconds"]
         let changed = Set(spec.keys).union(old.keys).contains { key in
             !mutable.contains(key) && (spec[key] ?? .null) != (old[key] ?? .null)
         }
         if changed {
-            errors.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
+            errors.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden")
         }
     }
 

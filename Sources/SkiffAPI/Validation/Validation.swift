@@ -43,6 +43,12 @@ public enum Validation {
         case ("apps", "DaemonSet"): validateDaemonSet(object, into: &errors)
         case ("batch", "Job"): validateJobSpec(object.objectField("spec") ?? [:], path: "spec", into: &errors)
         case ("batch", "CronJob"): validateCronJob(object, into: &errors)
+        case ("", "PersistentVolumeClaim"): validatePersistentVolumeClaim(object, into: &errors)
+        case ("rbac.authorization.k8s.io", "Role"), ("rbac.authorization.k8s.io", "ClusterRole"):
+            validatePolicyRules(object.arrayField("rules") ?? [], path: "rules", into: &errors)
+        case ("rbac.authorization.k8s.io", "RoleBinding"): validateRoleBinding(object, clusterScoped: false, into: &errors)
+        case ("rbac.authorization.k8s.io", "ClusterRoleBinding"): validateRoleBinding(object, clusterScoped: true, into: &errors)
+        case ("networking.k8s.io", "Ingress"): validateIngress(object, into: &errors)
         default: break
         }
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Kubernetes' `resource.Quantity`: a decimal number with an SI, binary-SI or exponent suffix
 /// ("500m", "1.5", "128Mi", "1e3"). The value is exact (mantissa × 10^exponent) and rounded up to
 /// nano precision like Kubernetes; it prints in the canonical form Kubernetes prints ("0.5" → "500m",
@@ -148,7 +150,8 @@ public struct Quantity: Sendable, Hashable, Codable, Comparable, CustomStringCon
         let container = try decoder.singleValueContainer()
         if let s = try? container.decode(String.self) {
             do {
-                self = try Quantity(parsing: s)
+                // Like Quantity.UnmarshalJSON, surrounding spaces in the JSON string are ignored.
+                self = try Quantity(parsing: s.trimmingCharacters(in: .whitespaces))
             } catch {
                 throw DecodingError.dataCorruptedError(in: container, debugDescription: error.message)
             }
@@ -173,7 +176,7 @@ public struct Quantity: Sendable, Hashable, Codable, Comparable, CustomStringCon
     public init?(json: JSONValue) {
         switch json {
         case .string(let s):
-            guard let q = try? Quantity(parsing: s) else { return nil }
+            guard let q = try? Quantity(parsing: s.trimmingCharacters(in: .whitespaces)) else { return nil }
             self = q
         case .int(let i):
             self = Quantity(i)

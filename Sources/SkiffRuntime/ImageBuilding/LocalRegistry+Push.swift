@@ -24,7 +24,7 @@ extension LocalRegistry {
         let manifestData = try blob(entry.digest)
         let manifest = try JSONDecoder.decodeImageJSON(OCIManifest.self, from: manifestData, what: "manifest")
 
-        try await Self.withHTTPClient { client in
+        try await withHTTPClient { client in
             for descriptor in [manifest.config] + manifest.layers {
                 try await upload(blob(descriptor.digest), digest: descriptor.digest, repository: repository, client: client)
             }
@@ -35,18 +35,18 @@ extension LocalRegistry {
 
     /// Uploads raw manifest bytes under `reference` (tag or digest), as given.
     public func putManifest(_ data: Data, mediaType: String, repository: String, reference: String) async throws {
-        try await Self.withHTTPClient { client in
+        try await withHTTPClient { client in
             try await putManifest(data, mediaType: mediaType, repository: repository, reference: reference, client: client)
         }
     }
 
     private func upload(_ data: Data, digest: String, repository: String, client: HTTPClient) async throws {
-        var head = HTTPClientRequest(url: "http://\(host)/v2/\(repository)/blobs/\(digest)")
+        var head = HTTPClientRequest(url: "\(baseURL)/v2/\(repository)/blobs/\(digest)")
         head.method = .HEAD
         authorize(&head)
         if try await client.execute(head, timeout: .seconds(30)).status == .ok { return }
 
-        var start = HTTPClientRequest(url: "http://\(host)/v2/\(repository)/blobs/uploads/")
+        var start = HTTPClientRequest(url: "\(baseURL)/v2/\(repository)/blobs/uploads/")
         start.method = .POST
         authorize(&start)
         start.headers.add(name: "Content-Length", value: "0")
@@ -55,7 +55,7 @@ extension LocalRegistry {
         guard started.status == .accepted, let location = started.headers.first(name: "Location") else {
             throw ImageError.registry(status: Int(started.status.code), message: "blob upload to \(repository) was not accepted")
         }
-        let base = location.hasPrefix("http") ? location : "http://\(host)\(location)"
+        let base = location.hasPrefix("http") ? location : "\(baseURL)\(location)"
         var put = HTTPClientRequest(url: base + (base.contains("?") ? "&" : "?") + "digest=" + digest)
         put.method = .PUT
         authorize(&put)
@@ -69,7 +69,7 @@ extension LocalRegistry {
     }
 
     private func putManifest(_ data: Data, mediaType: String, repository: String, reference: String, client: HTTPClient) async throws {
-        var request = HTTPClientRequest(url: "http://\(host)/v2/\(repository)/manifests/\(reference)")
+        var request = HTTPClientRequest(url: "\(baseURL)/v2/\(repository)/manifests/\(reference)")
         request.method = .PUT
         authorize(&request)
         request.headers.add(name: "Content-Type", value: mediaType)
@@ -82,6 +82,10 @@ extension LocalRegistry {
     }
 
     private func authorize(_ request: inout HTTPClientRequest) {
-        if let basic = credentials?.basicAuthorization { request.headers.add(name: "Authorization", value: basic) }
+        if let token = credentials?.bearerToken {
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        } else if let basic = credentials?.basicAuthorization {
+            request.headers.add(name: "Authorization", value: basic)
+        }
     }
 }

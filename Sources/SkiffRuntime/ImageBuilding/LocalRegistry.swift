@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOSSL
 
 /// A real OCI registry on loopback for tests and benchmarks: Debian's `docker-registry`
 /// (distribution 2.x) with a temporary storage directory, plus a client for the push side of
@@ -15,12 +16,39 @@ public struct LocalRegistry: Sendable {
     let workDirectory: String
     /// Sent as Basic auth with every request of this harness.
     let credentials: RegistryCredentials?
+    /// The CA the harness trusts when the registry serves HTTPS.
+    let certificateAuthority: String?
+    /// `http://host` or `https://host`.
+    public var baseURL: String { (certificateAuthority == nil ? "http://" : "https://") + host }
     private let handle: ProcessHandle
 
-    /// Starts `docker-registry serve` on a free loopback port. With `htpasswd` (lines of
-    /// `user:bcrypt-hash`), the registry demands Basic auth; pushes then need `credentials`.
+    /// How the registry authenticates clients.
+    public enum Authentication: Sendable {
+        /// Basic auth against lines of `user:bcrypt-hash`.
+        case htpasswd(String)
+        /// Bearer tokens (JWTs signed by a certificate in the PEM bundle) from the token service at `realm`.
+        case token(realm: String, service: String, issuer: String, rootCertificateBundle: String)
+    }
+
+    /// A certificate and key (PEM files) the registry serves HTTPS with, and the CA that signed it.
+    public struct TLS: Sendable {
+        public var certificate: String
+        public var key: String
+        public var certificateAuthority: String
+
+        public init(certificate: String, key: String, certificateAuthority: String) {
+            self.certificate = certificate
+            self.key = key
+            self.certificateAuthority = certificateAuthority
+        }
+    }
+
+    /// Starts `docker-registry serve` on a free loopback port: plain HTTP unless `tls` is given,
+    /// anonymous unless `authentication` is given (the harness's own pushes then send
+    /// `credentials`: Basic, or the bearer token).
     public static func start(
-        executable: String = "/usr/bin/docker-registry", htpasswd: String? = nil, credentials: RegistryCredentials? = nil
+        executable: String = "/usr/bin/docker-registry", authentication: Authentication? = nil,
+        credentials: RegistryCredentials? = nil, tls: TLS? = nil
     ) async throws -> LocalRegistry {
         guard FileManager.default.isExecutableFile(atPath: executable) else {
             throw ImageError.io("\(executable) not found (install the docker-registry package)")
@@ -29,7 +57,7 @@ public struct LocalRegistry: Sendable {
         // A port picked free can be taken before the registry binds it; retry a few times.
         for _ in 0..<3 {
             do {
-                return try await startOnce(executable: executable, htpasswd: htpasswd, credentials: credentials)
+                return try await startOnce(executable: executable, authentication: authentication, credentials: credentials, tls: tls)
             } catch {
                 lastError = error
             }
@@ -37,16 +65,22 @@ public struct LocalRegistry: Sendable {
         throw lastError
     }
 
-    private static func startOnce(executable: String, htpasswd: String?, credentials: RegistryCredentials?) async throws -> LocalRegistry {
+    private static func startOnce(executable: String, authentication: Authentication?, credentials: RegistryCredentials?, tls: TLS?) async throws -> LocalRegistry {
         let port = try freeLoopbackPort()
         let work = FileManager.default.temporaryDirectory.path + "/skiff-registry-" + UUID().uuidString
         let storage = work + "/storage"
         try ImageFiles.createDirectory(storage)
         var auth = ""
-        if let htpasswd {
-            try ImageFiles.writeAtomically(Data(htpasswd.utf8), to: work + "/htpasswd")
+        switch authentication {
+        case .htpasswd(let lines):
+            try ImageFiles.writeAtomically(Data(lines.utf8), to: work + "/htpasswd")
             auth = "auth:\n  htpasswd:\n    realm: skiff-test\n    path: \(work)/htpasswd\n"
+        case .token(let realm, let service, let issuer, let bundle):
+            auth = "auth:\n  token:\n    realm: \(realm)\n    service: \(service)\n    issuer: \(issuer)\n    rootcertbundle: \(bundle)\n"
+        case nil:
+            break
         }
+        let tlsSection = tls.map { "  tls:\n    certificate: \($0.certificate)\n    key: \($0.key)\n" } ?? ""
         let config = """
             version: 0.1
             log:
@@ -62,7 +96,7 @@ public struct LocalRegistry: Sendable {
               addr: 127.0.0.1:\(port)
               secret: \(UUID().uuidString)
 
-            """ + auth
+            """ + tlsSection + auth
         try ImageFiles.writeAtomically(Data(config.utf8), to: work + "/config.yml")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
@@ -77,7 +111,8 @@ public struct LocalRegistry: Sendable {
             throw ImageError.io("cannot start \(executable): \(error)")
         }
         let registry = LocalRegistry(
-            host: "127.0.0.1:\(port)", storageDirectory: storage, workDirectory: work, credentials: credentials, handle: ProcessHandle(process)
+            host: "127.0.0.1:\(port)", storageDirectory: storage, workDirectory: work, credentials: credentials,
+            certificateAuthority: tls?.certificateAuthority, handle: ProcessHandle(process)
         )
         do {
             try await registry.waitUntilReady()
@@ -101,8 +136,14 @@ public struct LocalRegistry: Sendable {
     }
 
     /// Runs `body` with a fresh HTTP client that is shut down afterwards.
-    static func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
-        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup)
+    func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
+        var configuration = HTTPClient.Configuration()
+        if let certificateAuthority {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.trustRoots = .file(certificateAuthority)
+            configuration.tlsConfiguration = tls
+        }
+        let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         do {
             let result = try await body(client)
             try? await client.shutdown()
@@ -114,7 +155,7 @@ public struct LocalRegistry: Sendable {
     }
 
     private func waitUntilReady() async throws {
-        try await Self.withHTTPClient { client in try await waitUntilReady(client: client) }
+        try await withHTTPClient { client in try await waitUntilReady(client: client) }
     }
 
     private func waitUntilReady(client: HTTPClient) async throws {
@@ -123,7 +164,7 @@ public struct LocalRegistry: Sendable {
                 let log = (try? String(contentsOfFile: workDirectory + "/registry.log", encoding: .utf8)) ?? ""
                 throw ImageError.io("docker-registry exited: \(log.suffix(2000))")
             }
-            if let response = try? await client.execute(HTTPClientRequest(url: "http://\(host)/v2/"), timeout: .seconds(2)),
+            if let response = try? await client.execute(HTTPClientRequest(url: "\(baseURL)/v2/"), timeout: .seconds(2)),
                response.status == .ok || response.status == .unauthorized {
                 return
             }
@@ -132,7 +173,8 @@ public struct LocalRegistry: Sendable {
         throw ImageError.io("docker-registry on \(host) did not answer /v2/ within 10 s")
     }
 
-    private static func freeLoopbackPort() throws -> Int {
+    /// A TCP port on 127.0.0.1 that was free a moment ago.
+    package static func freeLoopbackPort() throws -> Int {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw ImageError.io("socket() failed") }
         defer { close(descriptor) }
@@ -163,6 +205,9 @@ private final class ProcessHandle: @unchecked Sendable {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             DispatchQueue.global().async {
                 if self.process.isRunning { self.process.terminate() }
+                // A child may inherit an ignored SIGTERM; give it 5 s, then SIGKILL.
+                for _ in 0..<100 where self.process.isRunning { usleep(50_000) }
+                if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
                 self.process.waitUntilExit()
                 continuation.resume()
             }

@@ -95,7 +95,7 @@ package struct LayerUnpacker: Sendable {
             let parent = url.deletingLastPathComponent().path
             guard unlink(path) == 0 else { throw .io("cannot remove whiteout \(path): \(errnoText())") }
             if name == ".wh..wh..opq" {
-                if let code = ExtendedAttributes.set("trusted.overlay.opaque", value: "y", on: parent) {
+                if let code = LayerExtendedAttributes.set("trusted.overlay.opaque", value: "y", on: parent) {
                     throw .io("cannot mark \(parent) opaque: \(String(cString: strerror(code)))")
                 }
             } else if !name.hasPrefix(".wh..wh.") {

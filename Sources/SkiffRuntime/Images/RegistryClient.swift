@@ -28,7 +28,7 @@ final class RegistryClient: Sendable {
         self.credentials = credentials
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .follow(max: 5, allowCycles: false),
-            timeout: .init(connect: .seconds(10), read: .seconds(60))
+            timeout: .init(connect: .seconds(options.connectTimeoutSeconds), read: .seconds(60))
         )
         if options.usesPlainHTTP(registry) {
             baseURL = "http://\(apiHost)"

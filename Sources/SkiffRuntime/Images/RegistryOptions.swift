@@ -7,6 +7,8 @@ public struct RegistryOptions: Sendable {
     public var certificateAuthorities: [String: String]
     /// Loopback registries (127.0.0.0/8, ::1, localhost) use plain HTTP unless a CA is configured for them.
     public var plainHTTPForLoopback: Bool
+    /// Time to establish a connection (TCP and TLS); failed attempts are retried until it passes.
+    public var connectTimeoutSeconds: Int64
     /// Deadline for one manifest or token request.
     public var requestTimeoutSeconds: Int64
     /// Deadline for one blob download.
@@ -16,12 +18,13 @@ public struct RegistryOptions: Sendable {
 
     public init(
         insecureRegistries: Set<String> = [], certificateAuthorities: [String: String] = [:],
-        plainHTTPForLoopback: Bool = true, requestTimeoutSeconds: Int64 = 60, blobTimeoutSeconds: Int64 = 1800,
+        plainHTTPForLoopback: Bool = true, connectTimeoutSeconds: Int64 = 10, requestTimeoutSeconds: Int64 = 60, blobTimeoutSeconds: Int64 = 1800,
         parallelDownloads: Int = 3
     ) {
         self.insecureRegistries = insecureRegistries
         self.certificateAuthorities = certificateAuthorities
         self.plainHTTPForLoopback = plainHTTPForLoopback
+        self.connectTimeoutSeconds = connectTimeoutSeconds
         self.requestTimeoutSeconds = requestTimeoutSeconds
         self.blobTimeoutSeconds = blobTimeoutSeconds
         self.parallelDownloads = parallelDownloads

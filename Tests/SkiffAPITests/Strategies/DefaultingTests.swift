@@ -106,6 +106,7 @@ struct DefaultingTests {
         let sts = Fixture.defaulted(Fixture.json(#"{"metadata":{"name":"s"},"spec":{"template":{"spec":{"containers":[]}}}}"#), Fixture.statefulSet)
         #expect(sts.at("spec.podManagementPolicy") == .string("OrderedReady"))
         #expect(sts.at("spec.updateStrategy.rollingUpdate.partition") == .int(0))
+        #expect(sts.at("spec.updateStrategy.rollingUpdate.maxUnavailable") == .int(1))
         #expect(sts.at("spec.persistentVolumeClaimRetentionPolicy.whenDeleted") == .string("Retain"))
         let ds = Fixture.defaulted(Fixture.json(#"{"metadata":{"name":"d"},"spec":{}}"#), GroupVersionKind(group: "apps", version: "v1", kind: "DaemonSet"))
         #expect(ds.at("spec.updateStrategy.rollingUpdate.maxUnavailable") == .int(1))

@@ -140,6 +140,8 @@ struct JSONCodecTests {
         value.serialized(into: &appended)
         appended.append(UInt8(ascii: "]"))
         #expect(try JSONValue.parse(appended) == .array([value]))
+        let raw = try bytes.withUnsafeBytes { (buffer) throws(JSONParseError) -> JSONValue in try JSONValue.parse(buffer) }
+        #expect(raw == value)
     }
 }
 

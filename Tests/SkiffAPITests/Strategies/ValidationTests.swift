@@ -167,6 +167,18 @@ struct ValidationTests {
             FieldCause(reason: "FieldValueForbidden", message: "Forbidden: field is immutable when `immutable` is set", field: "data")])
     }
 
+    @Test("quantities compare across suffixes and reject non-decimal forms")
+    func quantities() {
+        #expect(ResourceAmount("1") == ResourceAmount("1000m"))
+        #expect(ResourceAmount("1Gi")?.value == 1_073_741_824)
+        #expect(ResourceAmount("1.5e3")?.value == 1500)
+        #expect(ResourceAmount("0x10") == nil)
+        #expect(ResourceAmount("nan") == nil)
+        #expect(ResourceAmount("") == nil)
+        let guaranteed = Fixture.json(#"{"metadata":{"name":"p"},"spec":{"containers":[{"name":"c","image":"x","resources":{"limits":{"cpu":"1","memory":"1Gi"}}}]}}"#)
+        #expect(Fixture.defaulted(guaranteed, Fixture.pod).at("status.qosClass") == .string("Guaranteed"))
+    }
+
     @Test("hostile shapes produce causes, never a crash")
     func hostileShapes() {
         for value: JSONValue in [.null, .array([]), .string("x"), .object(["metadata": .int(1), "spec": .array([])]),

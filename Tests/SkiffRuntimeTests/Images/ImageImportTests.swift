@@ -6,7 +6,7 @@ import Testing
 struct ImageImportTests {
     @Test("importing an OCI layout tarball records the image and unpacks its layer")
     func importTarball() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let built = try await BusyboxImageBuilder().writeTarball(to: directory + "/busybox.tar")
             let store = try OCIImageStore(root: directory + "/store")
             let images = try await store.importImage(from: directory + "/busybox.tar")
@@ -30,7 +30,7 @@ struct ImageImportTests {
 
     @Test("importing a gzip'd tarball and a layout directory both work, and survive a new store instance")
     func importLayoutDirectoryAndGzip() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let builder = BusyboxImageBuilder(config: ImageConfig(entrypoint: ["/bin/echo"], cmd: ["hi"], exposedPorts: ["80/tcp"], labels: ["a": "b"]))
             try await builder.writeLayout(to: directory + "/layout", reference: "127.0.0.1:5000/test/echo:1")
             try await BusyboxImageBuilder().writeTarball(to: directory + "/busybox.tar.gz", gzip: true)
@@ -51,7 +51,7 @@ struct ImageImportTests {
 
     @Test("a docker save archive imports with its repo tags")
     func importDockerSave() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let layer = try BusyboxImageBuilder().baseLayer().bytes()
             let configuration = OCIImageConfiguration(
                 config: .init(Env: ["PATH=/bin"], Cmd: ["sh", "-c", "echo saved"]),
@@ -75,28 +75,28 @@ struct ImageImportTests {
 
     @Test("OCI whiteouts become an overlayfs char device and opaque xattr")
     func whiteouts() async throws {
-        try await withTemporaryDirectory { directory in
-            try await BusyboxImageBuilder().adding(layer: whiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
+        try await withImageTestDirectory { directory in
+            try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
             let store = try OCIImageStore(root: directory + "/store")
             let image = try #require(try await store.importImage(from: directory + "/layout").first)
             #expect(image.layerDirectories.count == 2)
             let upper = image.layerDirectories[1]
-            let wget = try #require(fileStatus(upper + "/bin/wget"))
+            let wget = try #require(imageTestFileStatus(upper + "/bin/wget"))
             #expect(wget.mode & UInt32(S_IFMT) == UInt32(S_IFCHR))
             #expect(wget.device == 0)
             #expect(!FileManager.default.fileExists(atPath: upper + "/bin/.wh.wget"))
-            #expect(extendedAttribute("trusted.overlay.opaque", of: upper + "/etc") == "y")
+            #expect(imageTestExtendedAttribute("trusted.overlay.opaque", of: upper + "/etc") == "y")
             #expect(!FileManager.default.fileExists(atPath: upper + "/etc/.wh..wh..opq"))
             #expect(FileManager.default.fileExists(atPath: upper + "/etc/hostname"))
-            #expect(extendedAttribute("trusted.overlay.opaque", of: image.layerDirectories[0] + "/etc") == nil)
+            #expect(imageTestExtendedAttribute("trusted.overlay.opaque", of: image.layerDirectories[0] + "/etc") == nil)
         }
     }
 
     @Test("two images sharing a layer unpack it once and removing one keeps it")
     func sharedLayers() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let base = try await BusyboxImageBuilder().writeLayout(to: directory + "/base", reference: "test/base:1")
-            let layered = try await BusyboxImageBuilder().adding(layer: whiteoutLayer).writeLayout(to: directory + "/layered", reference: "test/layered:1")
+            let layered = try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layered", reference: "test/layered:1")
             #expect(base.layerDigests[0] == layered.layerDigests[0])
             let store = try OCIImageStore(root: directory + "/store")
             let first = try #require(try await store.importImage(from: directory + "/base").first)
@@ -106,7 +106,7 @@ struct ImageImportTests {
             let second = try #require(try await store.importImage(from: directory + "/layered").first)
             #expect(second.layerDirectories[0] == first.layerDirectories[0])
             #expect(FileManager.default.fileExists(atPath: marker))
-            #expect(directoryEntries(directory + "/store/layers").count == 2)
+            #expect(imageTestDirectoryEntries(directory + "/store/layers").count == 2)
 
             try await store.removeImage("test/layered:1")
             #expect(try await store.imageStatus("test/layered:1") == nil)
@@ -116,16 +116,16 @@ struct ImageImportTests {
 
             try await store.removeImage(first.id)
             #expect(try await store.listImages().isEmpty)
-            #expect(directoryEntries(directory + "/store/layers").isEmpty)
-            #expect(directoryEntries(directory + "/store/blobs/sha256").isEmpty)
+            #expect(imageTestDirectoryEntries(directory + "/store/layers").isEmpty)
+            #expect(imageTestDirectoryEntries(directory + "/store/blobs/sha256").isEmpty)
         }
     }
 
     @Test("a layer that does not match its digest is refused and leaves nothing behind")
     func corruptLayer() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
-            try corrupt(fileAt: directory + "/layout/blobs/sha256/" + built.layerDigests[0].dropFirst(7))
+            try corruptImageTestFile(at: directory + "/layout/blobs/sha256/" + built.layerDigests[0].dropFirst(7))
             let store = try OCIImageStore(root: directory + "/store")
             await #expect {
                 try await store.importImage(from: directory + "/layout")
@@ -134,15 +134,15 @@ struct ImageImportTests {
                 return expected == built.layerDigests[0]
             }
             #expect(try await store.listImages().isEmpty)
-            #expect(directoryEntries(directory + "/store/blobs/sha256").isEmpty)
-            #expect(directoryEntries(directory + "/store/layers").isEmpty)
-            #expect(directoryEntries(directory + "/store/tmp").isEmpty)
+            #expect(imageTestDirectoryEntries(directory + "/store/blobs/sha256").isEmpty)
+            #expect(imageTestDirectoryEntries(directory + "/store/layers").isEmpty)
+            #expect(imageTestDirectoryEntries(directory + "/store/tmp").isEmpty)
         }
     }
 
     @Test("an unknown image has no status and removing it throws notFound")
     func unknownImage() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             let store = try OCIImageStore(root: directory + "/store")
             #expect(try await store.imageStatus("nothing/here:1") == nil)
             #expect(try await store.imageStatus("sha256:" + String(repeating: "0", count: 64)) == nil)
@@ -153,7 +153,7 @@ struct ImageImportTests {
 
     @Test("a file that is no image archive is refused as corrupt")
     func notAnArchive() async throws {
-        try await withTemporaryDirectory { directory in
+        try await withImageTestDirectory { directory in
             _ = FileManager.default.createFile(atPath: directory + "/junk.tar", contents: Data("not a tar".utf8))
             let store = try OCIImageStore(root: directory + "/store")
             await #expect {

@@ -6,8 +6,8 @@ import Testing
 struct ImageOverlayTests {
     @Test("mounting an image's layers with overlayfs applies whiteouts and opaque directories")
     func overlayMount() async throws {
-        try await withTemporaryDirectory { directory in
-            try await BusyboxImageBuilder().adding(layer: whiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
+        try await withImageTestDirectory { directory in
+            try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
             let store = try OCIImageStore(root: directory + "/store")
             let image = try #require(try await store.importImage(from: directory + "/layout").first)
             let merged = directory + "/merged"
@@ -17,9 +17,9 @@ struct ImageOverlayTests {
             try await ImageSubprocess.run("/usr/bin/mount", ["-t", "overlay", "overlay", "-o", "lowerdir=\(lowerdirs)", merged])
             defer { _ = umount2(merged, Int32(MNT_DETACH)) }
             #expect(FileManager.default.isExecutableFile(atPath: merged + "/bin/busybox"))
-            #expect(fileStatus(merged + "/bin/sh") != nil)
-            #expect(fileStatus(merged + "/bin/wget") == nil)
-            #expect(directoryEntries(merged + "/etc") == ["hostname"])
+            #expect(imageTestFileStatus(merged + "/bin/sh") != nil)
+            #expect(imageTestFileStatus(merged + "/bin/wget") == nil)
+            #expect(imageTestDirectoryEntries(merged + "/etc") == ["hostname"])
             #expect(FileManager.default.contents(atPath: merged + "/app/hello.txt") == Data("hello\n".utf8))
         }
     }
@@ -33,8 +33,8 @@ struct RegistryAuthenticationTests {
 
     @Test("a registry demanding Basic auth serves with credentials and refuses without or with wrong ones")
     func basicAuth() async throws {
-        try await withTemporaryDirectory { directory in
-            let registry = try await LocalRegistry.start(htpasswd: Self.htpasswd, credentials: Self.credentials)
+        try await withImageTestDirectory { directory in
+            let registry = try await LocalRegistry.start(authentication: .htpasswd(Self.htpasswd), credentials: Self.credentials)
             do {
                 let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
                 try await registry.push(layoutDirectory: directory + "/layout", repository: "private/busybox", tag: "1")
@@ -54,6 +54,34 @@ struct RegistryAuthenticationTests {
                 }
                 let image = try await store.pullImage(reference, credentials: Self.credentials)
                 #expect(image.id == built.configDigest)
+                await registry.stop()
+            } catch {
+                await registry.stop()
+                throw error
+            }
+        }
+    }
+}
+
+@Suite("Bearer-token authentication against a real registry")
+struct RegistryTokenAuthenticationTests {
+    @Test("a bearer challenge is answered with a token from the realm, and a given token is used as is")
+    func bearerToken() async throws {
+        try await withImageTestDirectory { directory in
+            let fixture = try await TokenAuthFixture(directory: directory, repository: "test/busybox")
+            defer { fixture.stop() }
+            let registry = try await LocalRegistry.start(
+                authentication: .token(realm: fixture.realm, service: fixture.service, issuer: fixture.issuer, rootCertificateBundle: fixture.certificate),
+                credentials: RegistryCredentials(bearerToken: fixture.token)
+            )
+            do {
+                let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
+                try await registry.push(layoutDirectory: directory + "/layout", repository: "test/busybox", tag: "1")
+                let reference = "\(registry.host)/test/busybox:1"
+                let viaChallenge = try await OCIImageStore(root: directory + "/store1").pullImage(reference, credentials: nil)
+                #expect(viaChallenge.id == built.configDigest)
+                let viaGivenToken = try await OCIImageStore(root: directory + "/store2").pullImage(reference, credentials: RegistryCredentials(bearerToken: fixture.token))
+                #expect(viaGivenToken.id == built.configDigest)
                 await registry.stop()
             } catch {
                 await registry.stop()

@@ -6,9 +6,9 @@ import Testing
 struct ImagePullTests {
     @Test("a pushed image pulls with its config, layers, tag and repo digest")
     func pull() async throws {
-        try await withTemporaryDirectory { directory in
-            try await withLocalRegistry { registry in
-                let built = try await BusyboxImageBuilder().adding(layer: whiteoutLayer).writeLayout(to: directory + "/layout")
+        try await withImageTestDirectory { directory in
+            try await withImageTestRegistry { registry in
+                let built = try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout")
                 let manifestDigest = try await registry.push(layoutDirectory: directory + "/layout", repository: "test/busybox", tag: "1")
                 #expect(manifestDigest == built.manifestDigest)
 
@@ -21,7 +21,7 @@ struct ImagePullTests {
                 #expect(image.config.cmd == ["sh"])
                 #expect(image.layerDirectories.count == 2)
                 #expect(FileManager.default.isExecutableFile(atPath: image.layerDirectories[0] + "/bin/busybox"))
-                #expect(fileStatus(image.layerDirectories[1] + "/bin/wget").map { $0.mode & UInt32(S_IFMT) } == UInt32(S_IFCHR))
+                #expect(imageTestFileStatus(image.layerDirectories[1] + "/bin/wget").map { $0.mode & UInt32(S_IFMT) } == UInt32(S_IFCHR))
                 for digest in [built.configDigest, built.manifestDigest] + built.layerDigests {
                     #expect(FileManager.default.fileExists(atPath: directory + "/store/blobs/sha256/" + digest.dropFirst(7)))
                 }
@@ -37,8 +37,8 @@ struct ImagePullTests {
 
     @Test("an index is resolved to its linux/amd64 manifest")
     func pullIndex() async throws {
-        try await withTemporaryDirectory { directory in
-            try await withLocalRegistry { registry in
+        try await withImageTestDirectory { directory in
+            try await withImageTestRegistry { registry in
                 let amd64 = try await BusyboxImageBuilder().writeLayout(to: directory + "/amd64")
                 let other = try await BusyboxImageBuilder(config: ImageConfig(cmd: ["other"])).writeLayout(to: directory + "/other")
                 try await registry.push(layoutDirectory: directory + "/amd64", repository: "test/multi", tag: "amd64")
@@ -65,8 +65,8 @@ struct ImagePullTests {
 
     @Test("an unknown repository on the registry fails with notFound naming it")
     func unknownRepository() async throws {
-        try await withTemporaryDirectory { directory in
-            try await withLocalRegistry { registry in
+        try await withImageTestDirectory { directory in
+            try await withImageTestRegistry { registry in
                 let store = try OCIImageStore(root: directory + "/store")
                 let reference = "\(registry.host)/no/such-image:1"
                 await #expect {
@@ -82,11 +82,11 @@ struct ImagePullTests {
 
     @Test("a layer the registry serves corrupted is refused with digestMismatch and nothing is kept")
     func corruptLayer() async throws {
-        try await withTemporaryDirectory { directory in
-            try await withLocalRegistry { registry in
+        try await withImageTestDirectory { directory in
+            try await withImageTestRegistry { registry in
                 let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
                 try await registry.push(layoutDirectory: directory + "/layout", repository: "test/corrupt", tag: "1")
-                try corrupt(fileAt: registry.blobDataPath(built.layerDigests[0]))
+                try corruptImageTestFile(at: registry.blobDataPath(built.layerDigests[0]))
 
                 let store = try OCIImageStore(root: directory + "/store")
                 await #expect {
@@ -96,9 +96,9 @@ struct ImagePullTests {
                     return expected == built.layerDigests[0]
                 }
                 #expect(try await store.listImages().isEmpty)
-                #expect(directoryEntries(directory + "/store/blobs/sha256").isEmpty)
-                #expect(directoryEntries(directory + "/store/layers").isEmpty)
-                #expect(directoryEntries(directory + "/store/tmp").isEmpty)
+                #expect(imageTestDirectoryEntries(directory + "/store/blobs/sha256").isEmpty)
+                #expect(imageTestDirectoryEntries(directory + "/store/layers").isEmpty)
+                #expect(imageTestDirectoryEntries(directory + "/store/tmp").isEmpty)
             }
         }
     }

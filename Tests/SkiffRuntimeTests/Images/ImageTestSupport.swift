@@ -2,7 +2,7 @@ import Foundation
 @testable import SkiffRuntime
 
 /// A fresh directory for one test, removed afterwards even when the body throws.
-func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
+func withImageTestDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let path = FileManager.default.temporaryDirectory.path + "/skiff-image-test-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: path) }
@@ -10,7 +10,7 @@ func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws 
 }
 
 /// A running loopback registry for one test, stopped afterwards even when the body throws.
-func withLocalRegistry<T>(_ body: (LocalRegistry) async throws -> T) async throws -> T {
+func withImageTestRegistry<T>(_ body: (LocalRegistry) async throws -> T) async throws -> T {
     let registry = try await LocalRegistry.start()
     do {
         let result = try await body(registry)
@@ -23,12 +23,12 @@ func withLocalRegistry<T>(_ body: (LocalRegistry) async throws -> T) async throw
 }
 
 /// Names of the entries of a directory (empty when it does not exist).
-func directoryEntries(_ path: String) -> [String] {
+func imageTestDirectoryEntries(_ path: String) -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: path)) ?? []).sorted()
 }
 
 /// Flips the bytes of a file in the middle, keeping its size.
-func corrupt(fileAt path: String) throws {
+func corruptImageTestFile(at path: String) throws {
     var data = try Data(contentsOf: URL(fileURLWithPath: path))
     let middle = data.count / 2
     for index in middle..<min(middle + 16, data.count) { data[index] ^= 0xff }
@@ -37,7 +37,7 @@ func corrupt(fileAt path: String) throws {
 
 /// A second layer exercising whiteouts: deletes /bin/wget, makes /etc opaque with a new
 /// hostname file, and adds a file.
-let whiteoutLayer = TarArchive([
+let imageTestWhiteoutLayer = TarArchive([
     .whiteout(path: "bin/wget"),
     .directory(path: "etc"),
     .opaqueDirectory(directory: "etc"),
@@ -47,13 +47,13 @@ let whiteoutLayer = TarArchive([
 ])
 
 /// The mode bits and device of a path, without following symlinks.
-func fileStatus(_ path: String) -> (mode: UInt32, device: UInt64)? {
+func imageTestFileStatus(_ path: String) -> (mode: UInt32, device: UInt64)? {
     var info = stat()
     guard lstat(path, &info) == 0 else { return nil }
     return (UInt32(info.st_mode), UInt64(info.st_rdev))
 }
 
 /// The value of an extended attribute, nil when absent.
-func extendedAttribute(_ name: String, of path: String) -> String? {
-    ExtendedAttributes.get(name, of: path)
+func imageTestExtendedAttribute(_ name: String, of path: String) -> String? {
+    LayerExtendedAttributes.get(name, of: path)
 }

@@ -6,7 +6,7 @@ import Glibc
 
 /// `lsetxattr(2)` / `lgetxattr(2)`, looked up at run time: Swift's Glibc module does not
 /// export `<sys/xattr.h>`.
-package enum ExtendedAttributes {
+package enum LayerExtendedAttributes {
     private typealias SetFunction = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeRawPointer?, Int, Int32) -> Int32
     private typealias GetFunction = @convention(c) (UnsafePointer<CChar>, UnsafePointer<CChar>, UnsafeMutableRawPointer?, Int) -> Int
 
