@@ -1,5 +1,6 @@
 import GRPCCore
 import GRPCNIOTransportHTTP2Posix
+import NIOCore
 import SkiffStore
 import Synchronization
 
@@ -60,6 +61,11 @@ public final class EtcdStore: Store {
             // than every 5s (its default --grpc-keepalive-min-time).
             config.connection.keepalive = .init(time: .seconds(30), timeout: .seconds(10), allowWithoutCalls: false)
             config.connection.maxIdleTime = nil
+            config.channelDebuggingCallbacks.onCreateTCPConnection = { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(EtcdFrameFilter(), position: .first)
+                }
+            }
         }
         let transport: Transport
         do {

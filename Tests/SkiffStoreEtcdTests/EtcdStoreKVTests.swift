@@ -161,6 +161,17 @@ struct EtcdStoreKVTests {
         }
     }
 
+    @Test("hundreds of sequential calls keep one connection open (etcd's PINGs are answered, not counted as a flood)")
+    func manySequentialCalls() async throws {
+        try await withEtcd { _, store in
+            for index in 0..<400 {
+                _ = try await store.create("/s/\(index)", value: Array(repeating: 7, count: 512))
+            }
+            let listed = try await store.list(prefix: "/s/", atRevision: nil, limit: nil, continueAfter: nil)
+            #expect(listed.items.count == 400)
+        }
+    }
+
     @Test("a closed store refuses calls and an unreachable endpoint fails to connect")
     func closedAndUnreachable() async throws {
         try await withEtcd { _, store in
