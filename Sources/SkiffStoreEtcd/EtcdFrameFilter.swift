@@ -6,16 +6,33 @@ import NIOCore
 /// estimator, "BDP ping"), and may end a finished call with RST_STREAM(NO_ERROR). SwiftNIO HTTP/2
 /// counts inbound PINGs and resets as a flood and closes the connection after 200 of them in a
 /// few seconds — a store client passes that in well under a second. This handler, first in the
-/// plaintext TCP pipeline (it sees raw HTTP/2 frames):
-/// - answers the server's PINGs itself (PING with ACK and the same 8 bytes, as RFC 9113 §6.7
-///   requires) and does not pass them on; PING ACKs (answers to our keepalive) pass through;
-/// - drops RST_STREAM frames with error code NO_ERROR, which carry no information for a stream
-///   the server has already ended (RFC 9113 §8.1); resets with any other code pass through.
-/// Every other byte passes through unchanged.
+/// plaintext TCP pipeline (it sees raw HTTP/2 frames), applies `HTTP2FrameFilter`.
 final class EtcdFrameFilter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
 
+    private var filter = HTTP2FrameFilter()
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var input = unwrapInboundIn(data)
+        let (forward, pingAcks) = filter.process(&input, allocator: context.channel.allocator)
+        for ack in pingAcks {
+            context.write(NIOAny(ack), promise: nil)
+        }
+        if !pingAcks.isEmpty { context.flush() }
+        if forward.readableBytes > 0 {
+            context.fireChannelRead(wrapInboundOut(forward))
+        }
+    }
+}
+
+/// The byte-level part of `EtcdFrameFilter`, fed the server's bytes in arbitrary pieces:
+/// - the server's PINGs are answered here (PING with ACK and the same 8 bytes, as RFC 9113 §6.7
+///   requires) and not passed on; PING ACKs (answers to our keepalive) pass through;
+/// - RST_STREAM frames with error code NO_ERROR are dropped: they carry no information for a
+///   stream the server has already ended (RFC 9113 §8.1); resets with other codes pass through.
+/// Every other byte passes through unchanged and in order.
+struct HTTP2FrameFilter {
     private static let headerLength = 9
     private static let rstStream: UInt8 = 0x3
     private static let ping: UInt8 = 0x6
@@ -24,15 +41,11 @@ final class EtcdFrameFilter: ChannelInboundHandler, RemovableChannelHandler {
     /// Bytes of the current frame's payload still to pass through.
     private var payloadRemaining = 0
     /// A frame header (plus, for RST_STREAM and PING, the payload) being collected.
-    private var frame: ByteBuffer
+    private var frame = ByteBufferAllocator().buffer(capacity: 17)
 
-    init() {
-        frame = ByteBufferAllocator().buffer(capacity: 17)
-    }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var input = unwrapInboundIn(data)
-        var output = context.channel.allocator.buffer(capacity: input.readableBytes)
+    /// Consumes `input`; returns the bytes to pass on and the PING ACK frames to send back.
+    mutating func process(_ input: inout ByteBuffer, allocator: ByteBufferAllocator) -> (forward: ByteBuffer, pingAcks: [ByteBuffer]) {
+        var output = allocator.buffer(capacity: input.readableBytes)
         var pingAcks: [ByteBuffer] = []
         while input.readableBytes > 0 {
             if payloadRemaining > 0 {
@@ -68,17 +81,11 @@ final class EtcdFrameFilter: ChannelInboundHandler, RemovableChannelHandler {
             }
             frame.clear()
         }
-        for ack in pingAcks {
-            context.write(NIOAny(ack), promise: nil)
-        }
-        if !pingAcks.isEmpty { context.flush() }
-        if output.readableBytes > 0 {
-            context.fireChannelRead(wrapInboundOut(output))
-        }
+        return (output, pingAcks)
     }
 
     /// Moves bytes from `input` into `frame` until it holds `count` bytes.
-    private func collect(upTo count: Int, from input: inout ByteBuffer) {
+    private mutating func collect(upTo count: Int, from input: inout ByteBuffer) {
         let needed = min(count - frame.readableBytes, input.readableBytes)
         if needed > 0, var slice = input.readSlice(length: needed) {
             frame.writeBuffer(&slice)
