@@ -63,7 +63,19 @@ let package = Package(
         // MARK: store backend on the real etcd v3 gRPC API.
         .target(
             name: "SkiffStoreEtcd",
-            dependencies: ["SkiffStore"],
+            dependencies: [
+                "SkiffStore",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffStoreEtcdTests",
+            dependencies: ["SkiffStoreEtcd"],
             swiftSettings: strict
         ),
 
