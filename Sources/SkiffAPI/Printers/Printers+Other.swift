@@ -236,7 +236,7 @@ extension Printers {
             if failed { state += ",Failed" }
             if !(o.status.stringField("certificate") ?? "").isEmpty { state += ",Issued" }
             let signer = o.spec.stringField("signerName").flatMap { $0.isEmpty ? nil : $0 } ?? "<none>"
-            let requested = o.spec.intField("expirationSeconds").map { KubeTime.humanDuration(Double($0)) } ?? "<none>"
+            let requested = o.spec.intField("expirationSeconds").map { PrinterTime.humanDuration(Double($0)) } ?? "<none>"
             return [.string(o.name), o.age, .string(signer), .string(o.spec.stringField("username") ?? ""), .string(requested), .string(state)]
         }
     )
