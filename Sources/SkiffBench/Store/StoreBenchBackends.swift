@@ -1,9 +1,10 @@
 import Foundation
 import SkiffStore
+import SkiffStoreEtcd
 
 /// The stores `skiff bench store` can open, each fresh in a temporary directory.
 public enum StoreBenchBackends {
-    public static let known = ["sqlite", "memory"]
+    public static let known = ["sqlite", "etcd", "memory"]
 
     public static func named(_ name: String) -> StoreBenchmark.Backend? {
         switch name {
@@ -16,6 +17,21 @@ public enum StoreBenchBackends {
                     await store.close()
                     try? FileManager.default.removeItem(atPath: directory)
                 })
+            }
+        case "etcd":
+            // The real etcd with its defaults (fsync on every commit), started for this run.
+            return StoreBenchmark.Backend(name: "etcd") {
+                let server = try await LocalEtcd.start()
+                do {
+                    let store = try await EtcdStore.connect(endpoints: [server.endpoint])
+                    return (store, {
+                        await store.close()
+                        await server.stop()
+                    })
+                } catch {
+                    await server.stop()
+                    throw error
+                }
             }
         case "memory":
             return StoreBenchmark.Backend(name: "memory") {

@@ -1,5 +1,6 @@
 import Foundation
 import SkiffStore
+import SkiffStoreEtcd
 import Testing
 
 /// Every backend the conformance suite runs against. Each test gets a fresh store (or, for
@@ -7,6 +8,8 @@ import Testing
 enum StoreBackend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case memory
     case sqlite
+    /// The real etcd (Debian `etcd-server`), one server per test on free loopback ports.
+    case etcd
 
     var testDescription: String { rawValue }
 
@@ -18,12 +21,14 @@ struct StoreUnderTest: Sendable {
     let store: any Store
     let prefix: String
     let directory: String?
+    var etcd: LocalEtcd? = nil
 
     func key(_ name: String) -> String { prefix + name }
 
     func tearDown() async {
         await store.close()
         if let directory { try? FileManager.default.removeItem(atPath: directory) }
+        await etcd?.stop()
     }
 }
 
@@ -42,6 +47,15 @@ func makeStore(_ backend: StoreBackend, limits: StoreLimits = .init()) async thr
         let directory = makeTemporaryDirectory()
         let store = try await SQLiteStore.open(path: directory + "/state.db", limits: limits)
         return StoreUnderTest(store: store, prefix: prefix, directory: directory)
+    case .etcd:
+        let server = try await LocalEtcd.start()
+        do {
+            let store = try await EtcdStore.connect(endpoints: [server.endpoint], limits: limits)
+            return StoreUnderTest(store: store, prefix: prefix, directory: nil, etcd: server)
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 }
 
