@@ -107,7 +107,11 @@ let package = Package(
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(
             name: "SkiffRuntime",
-            dependencies: [],
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
         .testTarget(

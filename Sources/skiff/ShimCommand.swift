@@ -1,7 +1,34 @@
 import ArgumentParser
+import SkiffRuntime
 
-// Owned by the container runtime work (issue 4): the per-container shim process.
-struct ShimCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "shim", abstract: "Internal: container shim.", shouldDisplay: false)
-    func run() async throws { throw ValidationError("skiff shim is not built yet") }
+/// Internal processes the container runtime re-executes `skiff` as (like containerd-shim and pause).
+struct ShimCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "shim", abstract: "Internal: container shim and pod pause process.", shouldDisplay: false,
+        subcommands: [Run.self, Pause.self])
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one container under runc and record its exit.")
+        @Option var id: String
+        @Option var bundle: String
+        @Option var directory: String
+        @Option var runtime: String = "/usr/sbin/runc"
+        @Option var runtimeRoot: String
+        @Option var logPath: String = ""
+        @Option var memoryCgroup: String = ""
+        @Flag var stdin = false
+
+        func run() throws {
+            let code = ContainerShim.run(.init(
+                id: id, bundle: bundle, containerDirectory: directory, runtimeBinary: runtime, runtimeRoot: runtimeRoot,
+                logPath: logPath, memoryCgroup: memoryCgroup, openStdin: stdin))
+            throw ExitCode(code)
+        }
+    }
+
+    struct Pause: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "pause", abstract: "Hold a pod's namespaces and reap zombies.")
+        @Option var hostname: String?
+        func run() throws { throw ExitCode(PauseProcess.run(hostname: hostname)) }
+    }
 }

@@ -12,6 +12,7 @@ struct Skiff: AsyncParsableCommand {
             ImageCommand.self,
             BenchCommand.self,
             ShimCommand.self,
+            DebugCommand.self,
         ]
     )
 }

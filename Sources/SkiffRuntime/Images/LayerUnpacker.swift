@@ -1,0 +1,120 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Unpacks layer blobs into `<root>/layers/<digest hex>/`, once per layer, in the form
+/// overlayfs expects for a lowerdir.
+///
+/// Unpacking goes to a temporary directory that is renamed into place when complete, so a
+/// layer directory either exists whole or not at all. OCI whiteouts become overlayfs ones:
+/// `.wh..wh..opq` → xattr `trusted.overlay.opaque=y` on its directory, `.wh.NAME` → a 0/0
+/// character device `NAME`. Needs root (mknod, trusted.* xattrs, ownership).
+package struct LayerUnpacker: Sendable {
+    package let layersDirectory: String
+
+    package init(layersDirectory: String) throws(ImageError) {
+        self.layersDirectory = layersDirectory
+        try ImageFiles.createDirectory(layersDirectory)
+    }
+
+    package func directory(for digest: String) -> String { layersDirectory + "/" + OCIDigest.hex(digest) }
+
+    package func isUnpacked(_ digest: String) -> Bool { ImageFiles.isDirectory(directory(for: digest)) }
+
+    /// Unpacks the layer blob at `blobPath` (plain, gzip or zstd tar), unless already unpacked.
+    /// Returns the layer directory.
+    @discardableResult
+    package func unpack(blobPath: String, digest: String) async throws(ImageError) -> String {
+        let final = directory(for: digest)
+        if ImageFiles.isDirectory(final) { return final }
+        let temporary = layersDirectory + "/.unpack-" + UUID().uuidString
+        try ImageFiles.createDirectory(temporary)
+        do {
+            var arguments = ["--numeric-owner", "-xp", "-C", temporary, "-f", blobPath]
+            switch try Self.compression(of: blobPath) {
+            case .gzip: arguments.insert("-z", at: 0)
+            case .zstd: arguments.insert("--zstd", at: 0)
+            case .none: break
+            }
+            try await ImageSubprocess.run("/usr/bin/tar", arguments)
+            try await Self.convertWhiteouts(in: temporary)
+            if ImageFiles.isDirectory(final) {
+                // Another pull unpacked the same layer meanwhile; keep theirs.
+                try? FileManager.default.removeItem(atPath: temporary)
+            } else {
+                try ImageFiles.rename(temporary, to: final)
+            }
+            return final
+        } catch {
+            try? FileManager.default.removeItem(atPath: temporary)
+            if case .io(let message) = error { throw .corrupt("cannot unpack layer \(digest): \(message)") }
+            throw error
+        }
+    }
+
+    package func remove(_ digest: String) {
+        try? FileManager.default.removeItem(atPath: directory(for: digest))
+    }
+
+    /// Digests of every unpacked layer.
+    package func unpackedDigests() -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: layersDirectory)) ?? []
+        return names.map { "sha256:" + $0 }.filter(OCIDigest.isValid)
+    }
+
+    /// Leftovers of unpacks interrupted by a crash.
+    package func removeInterruptedUnpacks() {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: layersDirectory)) ?? []
+        for name in names where name.hasPrefix(".unpack-") {
+            try? FileManager.default.removeItem(atPath: layersDirectory + "/" + name)
+        }
+    }
+
+    enum Compression { case none, gzip, zstd }
+
+    /// Compression from the magic bytes: media types lie more often than content does.
+    static func compression(of path: String) throws(ImageError) -> Compression {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw .io("cannot open \(path)") }
+        defer { try? handle.close() }
+        let magic = [UInt8]((try? handle.read(upToCount: 4)) ?? Data())
+        if magic.starts(with: [0x1f, 0x8b]) { return .gzip }
+        if magic.starts(with: [0x28, 0xb5, 0x2f, 0xfd]) { return .zstd }
+        return .none
+    }
+
+    /// Rewrites OCI whiteout files under `root` as overlayfs whiteouts.
+    static func convertWhiteouts(in root: String) async throws(ImageError) {
+        // find(1) does not follow symlinks, so a hostile layer cannot point us outside `root`.
+        let output = try await ImageSubprocess.run("/usr/bin/find", [root, "-name", ".wh.*", "-print0"])
+        let paths = output.stdout.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        for path in paths {
+            let url = URL(fileURLWithPath: path)
+            let name = url.lastPathComponent
+            let parent = url.deletingLastPathComponent().path
+            guard unlink(path) == 0 else { throw .io("cannot remove whiteout \(path): \(errnoText())") }
+            if name == ".wh..wh..opq" {
+                if let code = ExtendedAttributes.set("trusted.overlay.opaque", value: "y", on: parent) {
+                    throw .io("cannot mark \(parent) opaque: \(String(cString: strerror(code)))")
+                }
+            } else if !name.hasPrefix(".wh..wh.") {
+                let target = parent + "/" + String(name.dropFirst(4))
+                // A layer may carry both the whiteout and (wrongly) the file; the whiteout wins.
+                if access(target, F_OK) == 0 || isSymlink(target) {
+                    try? FileManager.default.removeItem(atPath: target)
+                }
+                guard mknod(target, S_IFCHR | 0o000, 0) == 0 else {
+                    throw .io("cannot create whiteout device \(target): \(errnoText())")
+                }
+            }
+        }
+    }
+
+    private static func isSymlink(_ path: String) -> Bool {
+        var info = stat()
+        return lstat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFLNK
+    }
+
+    private static func errnoText() -> String { String(cString: strerror(errno)) }
+}

@@ -1,0 +1,138 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The per-container shim (`skiff shim run`), like containerd-shim: started detached in its own
+/// session by the runtime, it runs `runc create` with stdio pipes it owns, becomes the reaper of the
+/// container's init, writes the output in the CRI log format, and records the exit (code, time, OOM)
+/// in `status.json`. It outlives the runtime object and the agent. Readiness ("ok" or an error line)
+/// is reported on descriptor 3, which the runtime reads until EOF.
+package enum ContainerShim {
+    package struct Options: Sendable {
+        package var id: String
+        package var bundle: String
+        package var containerDirectory: String
+        package var runtimeBinary: String
+        package var runtimeRoot: String
+        package var logPath: String
+        /// Path of the container's memory cgroup directory (for the OOM counter); may be empty.
+        package var memoryCgroup: String
+        package var openStdin: Bool
+        package init(id: String, bundle: String, containerDirectory: String, runtimeBinary: String, runtimeRoot: String,
+                     logPath: String, memoryCgroup: String, openStdin: Bool) {
+            self.id = id; self.bundle = bundle; self.containerDirectory = containerDirectory; self.runtimeBinary = runtimeBinary
+            self.runtimeRoot = runtimeRoot; self.logPath = logPath; self.memoryCgroup = memoryCgroup; self.openStdin = openStdin
+        }
+    }
+
+    static let readinessFD: Int32 = 3
+
+    /// Runs the shim to completion; returns the process exit code for the shim itself.
+    package static func run(_ options: Options) -> Int32 {
+        signal(SIGPIPE, SIG_IGN)
+        let statusPath = options.containerDirectory + "/status.json"
+        func fail(_ message: String) -> Int32 {
+            _ = writeAll(readinessFD, Array(("error: " + message + "\n").utf8))
+            close(readinessFD)
+            return 1
+        }
+        guard LinuxCalls.becomeChildSubreaper() else { return fail("cannot become child subreaper") }
+        let stdoutPipe: Pipe2, stderrPipe: Pipe2
+        do { stdoutPipe = try Pipe2.make(); stderrPipe = try Pipe2.make() } catch { return fail("\(error)") }
+        var stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        if options.openStdin {
+            let fifo = options.containerDirectory + "/stdin.fifo"
+            if mkfifo(fifo, 0o600) != 0 && errno != EEXIST { return fail("mkfifo: \(LinuxCalls.errorText())") }
+            // Read-write keeps the FIFO from reporting EOF when an attached writer goes away.
+            stdinFD = open(fifo, O_RDWR | O_CLOEXEC)
+        }
+        let pidFile = options.containerDirectory + "/init.pid"
+        let runcLog = options.containerDirectory + "/runtime.log"
+        let argv = [options.runtimeBinary, "--root", options.runtimeRoot, "--log", runcLog, "create",
+                    "--bundle", options.bundle, "--pid-file", pidFile, options.id]
+        let createStatus: Int32
+        do {
+            let pid = try Subprocess.spawn(argv, files: [(0, stdinFD), (1, stdoutPipe.write), (2, stderrPipe.write)])
+            createStatus = Subprocess.waitForExit(pid)
+        } catch { return fail("\(error)") }
+        close(stdoutPipe.write); close(stderrPipe.write); close(stdinFD)
+        guard createStatus == 0,
+              let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+              let initPID = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
+            let log = (try? String(contentsOfFile: runcLog, encoding: .utf8)) ?? ""
+            let lastError = log.split(separator: "\n").last.map(String.init) ?? "exit \(createStatus)"
+            return fail("runtime create failed: \(lastError)")
+        }
+        do { try JSONFile.write(ShimStatus(pid: initPID), to: statusPath) } catch { return fail("\(error)") }
+
+        let log = CRILogWriter(path: options.logPath)
+        let readers = [(stdoutPipe.read, OutputStreamKind.stdout), (stderrPipe.read, .stderr)].map { fd, kind in
+            let done = DispatchSemaphore(value: 0)
+            Thread.detachNewThread {
+                var buffer = [UInt8](repeating: 0, count: 32768)
+                while true {
+                    let count = read(fd, &buffer, buffer.count)
+                    if count < 0 && errno == EINTR { continue }
+                    if count <= 0 { break }
+                    log.write(kind, buffer[0..<count])
+                }
+                log.finish(kind)
+                close(fd)
+                done.signal()
+            }
+            return done
+        }
+        _ = writeAll(readinessFD, Array("ok\n".utf8))
+        close(readinessFD)
+
+        // Reap every orphan handed to us; stop when the container's init has exited.
+        var exitCode: Int32 = -1
+        while true {
+            var status: Int32 = 0
+            let pid = waitpid(-1, &status, 0)
+            if pid < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            if pid == initPID { exitCode = Subprocess.decode(status); break }
+        }
+        // The pipes close once the init and everything in its PID namespace is gone.
+        for reader in readers { reader.wait() }
+        let oomKilled = exitCode == 137 && oomKillCount(options.memoryCgroup) > 0
+        let record = ShimStatus(pid: initPID, exitCode: exitCode, finishedAt: Date(), oomKilled: oomKilled)
+        do { try JSONFile.write(record, to: statusPath) } catch { return 1 }
+        return 0
+    }
+
+    /// The cgroup v1 `oom_kill` counter of a memory cgroup (0 when unreadable).
+    static func oomKillCount(_ memoryCgroup: String) -> Int {
+        guard !memoryCgroup.isEmpty,
+              let text = try? String(contentsOfFile: memoryCgroup + "/memory.oom_control", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("oom_kill ") {
+            return Int(line.split(separator: " ").last ?? "0") ?? 0
+        }
+        return 0
+    }
+}
+
+/// The sandbox's pause process (`skiff shim pause`): started inside the pod's fresh IPC and UTS
+/// namespaces (and network namespace) by `unshare`, it sets the pod's hostname, reports readiness
+/// on descriptor 3, then sleeps and reaps zombies until it is killed.
+package enum PauseProcess {
+    package static func run(hostname: String?) -> Int32 {
+        if let hostname, !hostname.isEmpty {
+            guard sethostname(hostname, hostname.utf8.count) == 0 else {
+                _ = writeAll(ContainerShim.readinessFD, Array("error: sethostname: \(LinuxCalls.errorText())\n".utf8))
+                return 1
+            }
+        }
+        _ = writeAll(ContainerShim.readinessFD, Array("ok\n".utf8))
+        close(ContainerShim.readinessFD)
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
+        while true {
+            if waitpid(-1, nil, 0) < 0 && errno == ECHILD { pause() }
+        }
+    }
+}

@@ -1,2 +1,0 @@
-/// The container runtime behind a CRI-shaped protocol.
-public enum SkiffRuntimeModule {}
