@@ -82,7 +82,7 @@ def test_create_subcommands(kubectl, namespace):
     secret = json.loads(kubectl("get", "secret", "pw", "-o", "json", *n))
     assert secret["data"]["password"] == "czNjcmV0"
     err = kubectl.run("create", "configmap", "cfg", "--from-literal=a=1", *n, check=False)
-    assert err.returncode != 0 and "AlreadyExists" in err.stderr
+    assert err.returncode != 0 and "already exists" in err.stderr
 
 
 def test_get_output_formats(kubectl, namespace):
