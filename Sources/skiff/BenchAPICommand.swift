@@ -1,8 +1,25 @@
 import ArgumentParser
+import Foundation
+import SkiffAPIServer
+import SkiffStore
 
 // Owned by the API server work (issue 3).
 struct BenchAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "api", abstract: "API server benchmark.")
-    @Flag var quick = false
-    func run() async throws { throw ValidationError("skiff bench api is not built yet") }
+    @Flag(help: "A shorter run (fewer objects, no 50k-pod memory point).") var quick = false
+    @Option(help: "sqlite (default, in a temporary directory) or memory.") var datastore: String = "sqlite"
+    @Option(help: "Concurrent clients.") var clients: Int = 64
+
+    func run() async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-bench-api-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store: any Store = datastore == "memory" ? MemoryStore() : try await SQLiteStore.open(path: "\(dir)/state.db")
+        let report = try await APIBenchmark.run(store: store, options: .init(quick: quick, concurrency: clients)) { line in
+            FileHandle.standardError.write(Data("… \(line)\n".utf8))
+        }
+        await store.close()
+        print("skiff bench api (\(datastore)\(quick ? ", quick" : ""), \(clients) clients, in-process)")
+        print(report, terminator: "")
+    }
 }

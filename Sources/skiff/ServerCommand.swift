@@ -1,7 +1,68 @@
 import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SkiffAPIServer
+import SkiffStore
 
+// Owned by the API server work (issue 3).
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the control plane.")
-    @Option var dataDir: String = "/var/lib/skiff"
-    func run() async throws { throw ValidationError("not built yet") }
+
+    @Option(help: "Directory for the store, certificates and credentials.") var dataDir: String = "/var/lib/skiff"
+    @Option(help: "HTTPS port of the API server.") var port: Int = 6443
+    @Option(help: "Address to listen on.") var bindAddress: String = "127.0.0.1"
+    @Option(help: "Address other components use to reach this server (default: the bind address).") var advertiseAddress: String?
+    @Option(help: "sqlite (default, DATA-DIR/state.db), memory, or etcd://HOST:PORT[,HOST:PORT…].") var datastore: String = "sqlite"
+    @Option(help: "Service ClusterIP range.") var serviceCIDR: String = "10.43.0.0/16"
+
+    func run() async throws {
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "skiff.server")
+        logger.logLevel = .info
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        let store = try await Self.openStore(datastore, dataDir: dataDir)
+        var addresses = ClusterPKI.hostAddresses()
+        if bindAddress != "0.0.0.0" { addresses.insert(bindAddress, at: 0) }
+        if let advertiseAddress { addresses.insert(advertiseAddress, at: 0) }
+        let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDir)/pki", extraAddresses: addresses)
+        let server = APIServer(config: APIServerConfig(
+            store: store, bindAddress: bindAddress, port: port, pki: pki,
+            advertiseAddress: advertiseAddress, serviceCIDR: serviceCIDR, logger: logger))
+        let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
+        let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
+        try url.write(toFile: "\(dataDir)/server-url", atomically: true, encoding: .utf8)
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                _ = try await server.port()
+                let line = "skiff server ready: \(url) (kubeconfig: skiff kubeconfig --data-dir \(dataDir))\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            }
+            try await tasks.waitForAll()
+        }
+        await store.close()
+    }
+
+    /// The store behind `--datastore`.
+    static func openStore(_ datastore: String, dataDir: String) async throws -> any Store {
+        switch datastore {
+        case "sqlite", "":
+            return try await SQLiteStore.open(path: "\(dataDir)/state.db")
+        case "memory":
+            return MemoryStore()
+        case let url where url.hasPrefix("etcd://"):
+            let endpoints = url.dropFirst("etcd://".count).split(separator: ",").map(String.init)
+            return try await openEtcd(endpoints: endpoints)
+        default:
+            throw ValidationError("unknown --datastore \(datastore): use sqlite, memory or etcd://HOST:PORT[,…]")
+        }
+    }
+
+    /// Hook for the etcd backend (SkiffStoreEtcd): wired when EtcdStore lands.
+    static func openEtcd(endpoints: [String]) async throws -> any Store {
+        throw ValidationError("the etcd datastore (\(endpoints.joined(separator: ","))) is not wired into this build yet")
+    }
 }

@@ -1,0 +1,97 @@
+import Logging
+import SkiffAPI
+import SkiffStore
+
+/// All watch caches, fed by one store watch on `/registry/`: a single ordered stream gives
+/// the exact revision every cache has reached (there is no progress notification in the
+/// Store protocol), which reads wait on for consistency.
+final class WatchCacheSet: Sendable {
+    let clock = RevisionClock()
+    private let caches: [String: WatchCache]
+    private let store: any Store
+    private let logger: Logger
+
+    init(resources: [ResourceInfo], store: any Store, logger: Logger) {
+        var caches: [String: WatchCache] = [:]
+        for r in resources where r.persisted { caches[r.keyPrefix] = WatchCache(resource: r) }
+        self.caches = caches
+        self.store = store
+        self.logger = logger
+    }
+
+    func cache(for resource: ResourceInfo) -> WatchCache? { caches[resource.keyPrefix] }
+
+    /// Lists every resource, then follows the store; relists after a watch failure. Returns when
+    /// cancelled.
+    func run() async {
+        while !Task.isCancelled {
+            do {
+                let revision = try await relist()
+                clock.advance(to: revision)
+                let stream = try await store.watch(prefix: "/registry/", startRevision: revision + 1)
+                for try await event in stream {
+                    await apply(event)
+                    clock.advance(to: event.revision)
+                }
+                if Task.isCancelled { return }
+                logger.warning("store watch ended; relisting")
+            } catch {
+                if Task.isCancelled { return }
+                logger.warning("watch cache failed: \(error); relisting")
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
+    }
+
+    private func relist() async throws -> Int64 {
+        let revision = try await store.currentRevision()
+        for (prefix, cache) in caches {
+            var objects: [CachedObject] = []
+            var after: String?
+            while true {
+                let page = try await store.list(prefix: prefix, atRevision: revision, limit: 1000, continueAfter: after)
+                for kv in page.items {
+                    if let o = CachedObject.decode(key: kv.key, value: kv.value, revision: kv.modRevision, resource: cache.resource) {
+                        objects.append(o)
+                    }
+                }
+                after = page.items.last?.key
+                if !page.more || after == nil { break }
+            }
+            await cache.reset(objects: objects, revision: revision)
+        }
+        return revision
+    }
+
+    private func apply(_ event: WatchEvent) async {
+        let key = event.kv.key
+        guard let cache = caches[Self.resourcePrefix(of: key)] else { return }
+        let resource = cache.resource
+        let previous = event.previous.flatMap {
+            CachedObject.decode(key: key, value: $0.value, revision: $0.modRevision, resource: resource)
+        }
+        switch event.kind {
+        case .put:
+            guard let object = CachedObject.decode(key: key, value: event.kv.value, revision: event.revision, resource: resource) else {
+                logger.error("undecodable object in store at \(key)")
+                return
+            }
+            await cache.apply(.init(kind: previous == nil ? .added : .modified, object: object, previous: previous))
+        case .delete:
+            guard let last = event.previous,
+                  let object = CachedObject.decode(key: key, value: last.value, revision: event.revision, resource: resource) else { return }
+            await cache.apply(.init(kind: .deleted, object: object, previous: previous))
+        }
+    }
+
+    /// `/registry/<group>/<plural>/…` → `/registry/<group>/<plural>/`.
+    static func resourcePrefix(of key: String) -> String {
+        var slashes = 0
+        var end = key.utf8.startIndex
+        for i in key.utf8.indices where key.utf8[i] == UInt8(ascii: "/") {
+            slashes += 1
+            if slashes == 4 { end = key.utf8.index(after: i); break }
+        }
+        return slashes == 4 ? String(key[..<end]) : key
+    }
+}

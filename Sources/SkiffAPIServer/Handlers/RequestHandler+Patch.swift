@@ -1,0 +1,56 @@
+import SkiffAPI
+
+extension RequestHandler {
+    enum PatchType: Sendable { case json, merge, strategic }
+
+    static func patchType(_ request: APIRequest) throws(APIError) -> PatchType {
+        switch BodyDecoder.mediaType(request.header("content-type")) {
+        case "application/json-patch+json": return .json
+        case "application/merge-patch+json": return .merge
+        case "application/strategic-merge-patch+json": return .strategic
+        case "application/apply-patch+yaml", "application/apply-patch+cbor":
+            throw APIError(code: 415, reason: .unsupportedMediaType,
+                           message: "server-side apply is not supported by Skiff yet: use client-side apply (kubectl apply without --server-side)")
+        case let other:
+            throw APIError(code: 415, reason: .unsupportedMediaType,
+                           message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json (got \(other))")
+        }
+    }
+
+    /// Applies a patch document to `object`; patch errors are 422 as in Kubernetes.
+    static func applyPatch(_ patch: JSONValue, type: PatchType, to object: JSONValue, kind: GroupVersionKind,
+                           resource r: ResourceInfo) throws(APIError) -> JSONValue {
+        do {
+            switch type {
+            case .json: return try JSONPatch.apply(patch, to: object)
+            case .merge:
+                guard case .object = patch else { throw PatchError(message: "merge patch must be a JSON object") }
+                return MergePatch.apply(patch, to: object)
+            case .strategic:
+                guard case .object = patch else { throw PatchError(message: "strategic merge patch must be a JSON object") }
+                return try StrategicMergePatch.apply(patch, to: object, kind: kind)
+            }
+        } catch let error as PatchError {
+            throw APIError(code: 422, reason: .invalid, message: error.message, name: object.name, group: r.group, kind: r.kind)
+        } catch {
+            throw .internalError("\(error)")
+        }
+    }
+
+    func patch(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
+        let form = try ResponseForm.negotiate(request)
+        let type = try Self.patchType(request)
+        let patch = try BodyDecoder.decode(request.body, contentType: "application/json")
+        let name = route.name ?? ""
+        let scope: UpdateScope = route.subresource == "status" ? .status : .main
+        var warnings: [String] = []
+        let bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, scope: scope, dryRun: request.dryRun) {
+            (current: JSONValue) throws(APIError) -> JSONValue in
+            var patched = try Self.applyPatch(patch, type: type, to: current, kind: r.gvk, resource: r)
+            try checkTypeMeta(&patched, r)
+            warnings = try validateFields(patched, r, request)
+            return patched
+        }
+        return respondObject(bytes, r, form: form, warnings: warnings)
+    }
+}

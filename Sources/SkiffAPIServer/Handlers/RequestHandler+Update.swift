@@ -1,0 +1,129 @@
+import Foundation
+import SkiffAPI
+import SkiffStore
+
+extension RequestHandler {
+    /// Which part of an object a write may change.
+    /// `.all` takes the whole proposed object (server-internal writes such as a binding).
+    enum UpdateScope: Sendable { case main, status, scale, all }
+
+    func update(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
+        let form = try ResponseForm.negotiate(request)
+        var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
+        try checkTypeMeta(&object, r)
+        let name = route.name ?? ""
+        if object.name.isEmpty { object.setMetadata("name", .string(name)) }
+        guard object.name == name else {
+            throw .badRequest("the name of the object (\(object.name)) does not match the name on the URL (\(name))")
+        }
+        let warnings = try validateFields(object, r, request)
+        let bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, dryRun: request.dryRun) { _ in object }
+        return respondObject(bytes, r, form: form, warnings: warnings)
+    }
+
+    /// Reads the current object, computes the new one with `transform`, and commits it; retries
+    /// lost compare-and-swaps unless the new object names a resourceVersion (then 409).
+    func updateWithRetry(_ r: ResourceInfo, namespace: String?, name: String, scope: UpdateScope = .main, dryRun: Bool,
+                         transform: (JSONValue) throws(APIError) -> JSONValue) async throws(APIError) -> [UInt8] {
+        var attempt = 0
+        while true {
+            attempt += 1
+            let current = try await readStored(r, namespace: namespace, name: name)
+            let proposed = try transform(current.object)
+            do throws(APIError) {
+                return try await commitUpdate(r, old: current, new: proposed, scope: scope, dryRun: dryRun)
+            } catch let error where error.reason == .conflict && attempt < 8 {
+                let requested = proposed.metadata["resourceVersion"]?.stringValue ?? ""
+                if !requested.isEmpty && requested != String(current.modRevision) { throw error }
+                continue
+            }
+        }
+    }
+
+    /// The update pipeline: precondition, scope rules, system fields, defaulting, validation,
+    /// finalization, then a compare-and-swap on the old revision. No-op updates write nothing.
+    func commitUpdate(_ r: ResourceInfo, old: StoredObject, new proposed: JSONValue, scope: UpdateScope, dryRun: Bool)
+        async throws(APIError) -> [UInt8] {
+        let name = old.object.name
+        let requested = proposed.metadata["resourceVersion"]?.stringValue ?? ""
+        if !requested.isEmpty, requested != String(old.modRevision) {
+            guard Int64(requested) != nil else { throw .badRequest("invalid resourceVersion \"\(requested)\"") }
+            throw .conflict(r, name)
+        }
+        var object: JSONValue
+        switch scope {
+        case .status:
+            object = old.object
+            object["status"] = proposed["status"]
+            if r.group.isEmpty, r.plural == "pods" || r.plural == "nodes" {
+                // The kubelet and node controllers write these metadata through /status too.
+                for key in ["labels", "annotations", "ownerReferences"] where proposed.metadata[key] != nil {
+                    object.setMetadata(key, proposed.metadata[key])
+                }
+            }
+        case .all:
+            object = proposed
+        case .main, .scale:
+            object = proposed
+            if r.has(.status) { object["status"] = old.object["status"] }
+        }
+        guard case .object = object.metadata else { throw .badRequest("metadata must be an object") }
+        // Fields only the server sets.
+        for key in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"] {
+            object.setMetadata(key, old.object.metadata[key])
+        }
+        object.setMetadata("resourceVersion", nil)
+        object.setMetadata("managedFields", nil)
+        object.setMetadata("selfLink", nil)
+        if scope != .status {
+            Defaulting.apply(to: &object, kind: r.gvk)
+        }
+        if r.group.isEmpty, r.plural == "namespaces" { object["spec"] = old.object["spec"] }
+        // generation moves only when the spec does.
+        if let generation = old.object.metadata["generation"]?.intValue {
+            let changed = Self.specPart(object) != Self.specPart(old.object)
+            object.setMetadata("generation", .int(changed ? generation + 1 : generation))
+        } else if object["spec"] != nil {
+            object.setMetadata("generation", .int(1))
+        }
+        var oldForCompare = old.object
+        oldForCompare.setMetadata("resourceVersion", nil)
+        let causes = Validation.validateUpdate(object, old: oldForCompare, kind: r.gvk)
+        if !causes.isEmpty { throw .invalid(r, name, causes) }
+        var allocation = ServiceAllocator.Allocation()
+        if r.group.isEmpty, r.plural == "services", scope == .main {
+            allocation = try await allocator.allocate(for: &object, old: oldForCompare, dryRun: dryRun, resource: r)
+        }
+        let key = r.key(namespace: object.namespace, name: name)
+        // An object marked for deletion goes when its last finalizer does.
+        if object.metadata["deletionTimestamp"] != nil, object.finalizers.isEmpty, !(r.plural == "pods" && r.group.isEmpty) {
+            if dryRun { return object.serialized() }
+            return try await deleteNow(r, key: key, current: old, last: object)
+        }
+        if object == oldForCompare {
+            return old.object.serialized()
+        }
+        if dryRun {
+            var copy = object
+            copy.setResourceVersion(old.modRevision)
+            return copy.serialized()
+        }
+        let revision: Int64
+        do { revision = try await store.update(key, value: object.serialized(), expectedModRevision: old.modRevision) } catch {
+            await allocator.release(allocation)
+            throw APIError.from(store: error, resource: r, name: name)
+        }
+        if r.group.isEmpty, r.plural == "services" { await allocator.releaseUnused(old: oldForCompare, new: object) }
+        return await committed(r, key: key, object: object, revision: revision)
+    }
+
+    /// What counts as "spec" for generation: `spec`, or for kinds without one everything but
+    /// metadata and status.
+    static func specPart(_ object: JSONValue) -> JSONValue {
+        if let spec = object["spec"] { return spec }
+        guard case .object(var fields) = object else { return object }
+        fields.removeValue(forKey: "metadata")
+        fields.removeValue(forKey: "status")
+        return .object(fields)
+    }
+}

@@ -1,0 +1,187 @@
+import Crypto
+import Foundation
+import SwiftASN1
+import X509
+
+/// The cluster's certificates and admin credentials, created on first start and kept in the
+/// data directory (`pki/`): a CA, a serving certificate for the API server, an admin client
+/// certificate (`O=system:masters`) and an admin bearer token.
+public struct ClusterPKI: Sendable {
+    public var caCertificatePEM: String
+    public var caKeyPEM: String
+    public var servingCertificatePEM: String
+    public var servingKeyPEM: String
+    public var adminCertificatePEM: String
+    public var adminKeyPEM: String
+    public var adminToken: String
+
+    /// Loads the PKI from `directory`, creating whatever is missing. The serving certificate
+    /// names `localhost`, `kubernetes*`, 127.0.0.1, ::1, the service IP and `extraAddresses`.
+    public static func loadOrCreate(directory: String, extraAddresses: [String] = []) throws -> ClusterPKI {
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func path(_ name: String) -> String { "\(directory)/\(name)" }
+        func read(_ name: String) -> String? { try? String(contentsOfFile: path(name), encoding: .utf8) }
+        func write(_ name: String, _ text: String, secret: Bool) throws {
+            try text.write(toFile: path(name), atomically: true, encoding: .utf8)
+            if secret { try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path(name)) }
+        }
+
+        let caKey: P256.Signing.PrivateKey
+        let caCert: Certificate
+        if let keyPEM = read("ca.key"), let certPEM = read("ca.crt") {
+            caKey = try P256.Signing.PrivateKey(pemRepresentation: keyPEM)
+            caCert = try Certificate(pemEncoded: certPEM)
+        } else {
+            caKey = P256.Signing.PrivateKey()
+            caCert = try makeCA(key: caKey)
+            try write("ca.key", caKey.pemRepresentation, secret: true)
+            try write("ca.crt", try caCert.serializeAsPEM().pemString, secret: false)
+        }
+
+        if read("server.crt") == nil || read("server.key") == nil {
+            let key = P256.Signing.PrivateKey()
+            let cert = try makeLeaf(
+                key: key, caKey: caKey, ca: caCert, commonName: "kube-apiserver", organization: nil,
+                usage: .serverAuth, addresses: extraAddresses)
+            try write("server.key", key.pemRepresentation, secret: true)
+            try write("server.crt", try cert.serializeAsPEM().pemString, secret: false)
+        }
+        if read("admin.crt") == nil || read("admin.key") == nil {
+            let key = P256.Signing.PrivateKey()
+            let cert = try makeLeaf(
+                key: key, caKey: caKey, ca: caCert, commonName: "admin", organization: "system:masters",
+                usage: .clientAuth, addresses: [])
+            try write("admin.key", key.pemRepresentation, secret: true)
+            try write("admin.crt", try cert.serializeAsPEM().pemString, secret: false)
+        }
+        if read("admin.token") == nil {
+            try write("admin.token", randomToken(), secret: true)
+        }
+        return ClusterPKI(
+            caCertificatePEM: read("ca.crt") ?? "", caKeyPEM: read("ca.key") ?? "",
+            servingCertificatePEM: read("server.crt") ?? "", servingKeyPEM: read("server.key") ?? "",
+            adminCertificatePEM: read("admin.crt") ?? "", adminKeyPEM: read("admin.key") ?? "",
+            adminToken: (read("admin.token") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    static func randomToken() -> String {
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz0123456789")
+        var rng = SystemRandomNumberGenerator()
+        return String((0..<48).map { _ in alphabet[Int(rng.next(upperBound: UInt64(alphabet.count)))] })
+    }
+
+    private enum Usage { case serverAuth, clientAuth }
+
+    private static func makeCA(key: P256.Signing.PrivateKey) throws -> Certificate {
+        let name = try DistinguishedName { CommonName("skiff-ca") }
+        let now = Date()
+        return try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(10 * 365 * 86400),
+            issuer: name, subject: name, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+                Critical(KeyUsage(digitalSignature: true, keyCertSign: true, cRLSign: true))
+                SubjectKeyIdentifier(hash: Certificate.PublicKey(key.publicKey))
+            },
+            issuerPrivateKey: .init(key))
+    }
+
+    private static func makeLeaf(
+        key: P256.Signing.PrivateKey, caKey: P256.Signing.PrivateKey, ca: Certificate,
+        commonName: String, organization: String?, usage: Usage, addresses: [String]
+    ) throws -> Certificate {
+        let subject = try DistinguishedName {
+            if let organization { OrganizationName(organization) }
+            CommonName(commonName)
+        }
+        let now = Date()
+        var names: [GeneralName] = []
+        if usage == .serverAuth {
+            for dns in ["localhost", "kubernetes", "kubernetes.default", "kubernetes.default.svc",
+                        "kubernetes.default.svc.cluster.local"] {
+                names.append(.dnsName(dns))
+            }
+            var seen = Set<String>()
+            for address in ["127.0.0.1", "::1", "10.43.0.1"] + addresses where seen.insert(address).inserted {
+                if let bytes = IPAddressBytes.parse(address) {
+                    names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
+                } else if !address.isEmpty {
+                    names.append(.dnsName(address))
+                }
+            }
+        }
+        let sanNames = names
+        return try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey),
+            notValidBefore: now.addingTimeInterval(-3600), notValidAfter: now.addingTimeInterval(5 * 365 * 86400),
+            issuer: ca.subject, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions {
+                Critical(BasicConstraints.notCertificateAuthority)
+                Critical(KeyUsage(digitalSignature: true, keyEncipherment: true))
+                try ExtendedKeyUsage([usage == .serverAuth ? .serverAuth : .clientAuth])
+                if !sanNames.isEmpty { SubjectAlternativeNames(sanNames) }
+            },
+            issuerPrivateKey: .init(caKey))
+    }
+}
+
+/// IPv4/IPv6 text to bytes without touching the network.
+enum IPAddressBytes {
+    static func parse(_ text: String) -> [UInt8]? {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, text, &v4) == 1 {
+            return withUnsafeBytes(of: &v4) { Array($0) }
+        }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, text, &v6) == 1 {
+            return withUnsafeBytes(of: &v6) { Array($0) }
+        }
+        return nil
+    }
+}
+
+import NIOCore
+
+extension ClusterPKI {
+    /// The host's IPv4 and IPv6 addresses (for the serving certificate).
+    public static func hostAddresses() -> [String] {
+        guard let devices = try? System.enumerateDevices() else { return [] }
+        var out: [String] = []
+        for device in devices {
+            guard let ip = device.address?.ipAddress, !ip.hasPrefix("fe80") else { continue }
+            if !out.contains(ip) { out.append(ip) }
+        }
+        return out
+    }
+
+    /// An admin kubeconfig for `server` (e.g. `https://127.0.0.1:6443`) with the client
+    /// certificate credentials.
+    public func kubeconfig(server: String, clusterName: String = "skiff") -> String {
+        func b64(_ s: String) -> String { Data(s.utf8).base64EncodedString() }
+        return """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - cluster:
+            certificate-authority-data: \(b64(caCertificatePEM))
+            server: \(server)
+          name: \(clusterName)
+        contexts:
+        - context:
+            cluster: \(clusterName)
+            namespace: default
+            user: \(clusterName)-admin
+          name: \(clusterName)
+        current-context: \(clusterName)
+        preferences: {}
+        users:
+        - name: \(clusterName)-admin
+          user:
+            client-certificate-data: \(b64(adminCertificatePEM))
+            client-key-data: \(b64(adminKeyPEM))
+
+        """
+    }
+}

@@ -1,2 +1,0 @@
-/// The Kubernetes API server.
-public enum SkiffAPIServerModule {}

@@ -1,0 +1,98 @@
+"""The official Python `kubernetes` client (37.x) against `skiff server`."""
+import threading
+import time
+import uuid
+
+import pytest
+from kubernetes import client, config, watch
+
+
+@pytest.fixture
+def api(server):
+    cfg = client.Configuration()
+    config.load_kube_config(config_file=server.kubeconfig, client_configuration=cfg)
+    return client.ApiClient(cfg)
+
+
+@pytest.fixture
+def ns(api):
+    core = client.CoreV1Api(api)
+    name = "py-" + uuid.uuid4().hex[:8]
+    core.create_namespace(client.V1Namespace(metadata=client.V1ObjectMeta(name=name)))
+    yield name
+    core.delete_namespace(name)
+
+
+def _deployment(name, replicas=1):
+    labels = {"app": name}
+    return client.V1Deployment(
+        metadata=client.V1ObjectMeta(name=name, labels=labels),
+        spec=client.V1DeploymentSpec(
+            replicas=replicas,
+            selector=client.V1LabelSelector(match_labels=labels),
+            template=client.V1PodTemplateSpec(
+                metadata=client.V1ObjectMeta(labels=labels),
+                spec=client.V1PodSpec(containers=[client.V1Container(name="web", image="nginx:1.27")]))))
+
+
+def test_crud(api, ns):
+    apps = client.AppsV1Api(api)
+    created = apps.create_namespaced_deployment(ns, _deployment("py"))
+    assert created.metadata.uid and created.metadata.resource_version
+    read = apps.read_namespaced_deployment("py", ns)
+    assert read.spec.replicas == 1
+    listed = apps.list_namespaced_deployment(ns, label_selector="app=py")
+    assert [d.metadata.name for d in listed.items] == ["py"]
+    patched = apps.patch_namespaced_deployment("py", ns, {"spec": {"replicas": 3}})
+    assert patched.spec.replicas == 3
+    patched.metadata.labels["extra"] = "yes"
+    replaced = apps.replace_namespaced_deployment("py", ns, patched)
+    assert replaced.metadata.labels["extra"] == "yes"
+    apps.delete_namespaced_deployment("py", ns)
+    assert apps.list_namespaced_deployment(ns).items == []
+
+
+def test_core_objects(api, ns):
+    core = client.CoreV1Api(api)
+    core.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="c"), data={"a": "1"}))
+    svc = core.create_namespaced_service(ns, client.V1Service(
+        metadata=client.V1ObjectMeta(name="s"),
+        spec=client.V1ServiceSpec(selector={"app": "s"}, ports=[client.V1ServicePort(port=80)])))
+    assert svc.spec.cluster_ip.startswith("10.43.")
+    assert core.read_namespaced_config_map("c", ns).data == {"a": "1"}
+    assert any(n.metadata.name == "default" for n in core.list_namespace().items)
+    with pytest.raises(client.exceptions.ApiException) as err:
+        core.read_namespaced_config_map("missing", ns)
+    assert err.value.status == 404
+
+
+def test_watch_sees_added_modified_deleted_in_order(api, ns):
+    core = client.CoreV1Api(api)
+    events = []
+    ready = threading.Event()
+
+    def run():
+        w = watch.Watch()
+        ready.set()
+        for event in w.stream(core.list_namespaced_config_map, ns, timeout_seconds=20):
+            events.append((event["type"], event["object"].metadata.name))
+            if event["type"] == "DELETED":
+                w.stop()
+
+    t = threading.Thread(target=run)
+    t.start()
+    ready.wait()
+    time.sleep(1)
+    core.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="w"), data={"a": "1"}))
+    core.patch_namespaced_config_map("w", ns, {"data": {"a": "2"}})
+    core.delete_namespaced_config_map("w", ns)
+    t.join(timeout=30)
+    assert events == [("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w")]
+
+
+def test_dynamic_client_uses_legacy_discovery(api, ns):
+    from kubernetes.dynamic import DynamicClient
+    dyn = DynamicClient(api)
+    cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
+    cms.create(body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dyn"}, "data": {"x": "y"}}, namespace=ns)
+    assert cms.get(name="dyn", namespace=ns).data.x == "y"
