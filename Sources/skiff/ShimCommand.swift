@@ -17,11 +17,12 @@ struct ShimCommand: ParsableCommand {
         @Option var logPath: String = ""
         @Option var memoryCgroup: String = ""
         @Flag var stdin = false
+        @Flag var tty = false
 
         func run() throws {
             let code = ContainerShim.run(.init(
                 id: id, bundle: bundle, containerDirectory: directory, runtimeBinary: runtime, runtimeRoot: runtimeRoot,
-                logPath: logPath, memoryCgroup: memoryCgroup, openStdin: stdin))
+                logPath: logPath, memoryCgroup: memoryCgroup, openStdin: stdin, tty: tty))
             throw ExitCode(code)
         }
     }

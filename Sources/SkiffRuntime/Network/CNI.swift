@@ -41,8 +41,19 @@ struct CNINetwork: Sendable {
     /// Attaches the namespace: loopback up, a veth on the bridge with an IP, then host ports.
     /// Returns the pod IP and the bridge result to keep for DEL. Rolls back on failure.
     func add(_ attachment: Attachment) async throws(RuntimeError) -> (ip: String, result: String) {
-        _ = try await invoke("ADD", plugin: loopbackConfig(), attachment: attachment, interface: "lo")
-        let output = try await invoke("ADD", plugin: bridgeConfig(), attachment: attachment, interface: "eth0")
+        // lo and eth0 are independent interfaces: bring them up concurrently.
+        async let loopback = capture { () async throws(RuntimeError) -> String in
+            try await invoke("ADD", plugin: loopbackConfig(), attachment: attachment, interface: "lo")
+        }
+        let bridged = await capture { () async throws(RuntimeError) -> String in
+            try await invoke("ADD", plugin: bridgeConfig(), attachment: attachment, interface: "eth0")
+        }
+        let loopbackResult = await loopback
+        if case .failure(let error) = loopbackResult {
+            if case .success(let output) = bridged { try? await delete(attachment, result: output) }
+            throw error
+        }
+        let output = try bridged.get()
         do throws(RuntimeError) {
             guard let ip = Self.firstIP(output) else {
                 throw RuntimeError.commandFailed("cni bridge", 0, "result has no IP: \(output)")

@@ -53,7 +53,7 @@ struct OCISpec {
         }
         let (uid, gid) = user()
         var process: [String: Any] = [
-            "terminal": false,
+            "terminal": config.tty,
             "user": ["uid": uid, "gid": gid, "additionalGids": security.supplementalGroups],
             "args": processArgs,
             "env": environment(),

@@ -89,7 +89,7 @@ extension RuncRuntime {
             let argv = [configuration.shimExecutable, "shim", "run", "--id", id, "--bundle", dir + "/bundle",
                         "--directory", dir, "--runtime", configuration.runtimeBinary, "--runtime-root", runtimeRoot,
                         "--log-path", logPath, "--memory-cgroup", configuration.cgroupRoot + "/memory" + cgroupsPath]
-                + (config.stdin ? ["--stdin"] : [])
+                + (config.stdin ? ["--stdin"] : []) + (config.tty ? ["--tty"] : [])
             var started = record
             started.shimPID = try await spawnDetached(argv, logPath: dir + "/shim.log")
             try saveContainer(started)

@@ -25,6 +25,12 @@ extension RuncRuntime {
     public func exec(_ request: ExecRequest) async throws -> StreamSession {
         _ = try requireRunning(request.containerID)
         guard !request.command.isEmpty else { throw RuntimeError.invalidArgument("exec needs a command") }
+        if request.tty {
+            let socket = try ConsoleSocket(path: containerDirectory(request.containerID) + "/exec-\(newIdentifier().prefix(8)).sock")
+            let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", "--tty", "--console-socket", socket.path,
+                        request.containerID] + request.command
+            return try await ProcessStreams.startWithTerminal(argv, socket: socket)
+        }
         let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", request.containerID] + request.command
         return try ProcessStreams.start(argv, openStdin: request.stdin)
     }
@@ -80,7 +86,14 @@ extension RuncRuntime {
                 guard writeAll(fd, bytes) else { throw RuntimeError.system("write stdin", errno) }
             },
             closeStdin: { input.withLock { if $0 >= 0 { close($0); $0 = -1 } } },
-            resize: { _ in },
+            resize: { [self] size in
+                // The shim owns the terminal and applies sizes written to its resize FIFO.
+                guard record.config.tty else { return }
+                let fd = open(containerDirectory(id) + "/resize.fifo", O_WRONLY | O_NONBLOCK | O_CLOEXEC)
+                guard fd >= 0 else { throw RuntimeError.system("open resize channel", errno) }
+                defer { close(fd) }
+                writeAll(fd, Array("\(size.width) \(size.height)\n".utf8))
+            },
             wait: { [self] in
                 while true {
                     if let code = shimStatus(id)?.exitCode { return code }

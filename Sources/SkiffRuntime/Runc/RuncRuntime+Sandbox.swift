@@ -3,6 +3,11 @@ import Foundation
 import Glibc
 #endif
 
+/// Runs `body` and keeps its outcome, so concurrent steps can all finish before rollback decisions.
+func capture<T: Sendable>(_ body: () async throws(RuntimeError) -> T) async -> Result<T, RuntimeError> {
+    do { return .success(try await body()) } catch { return .failure(error) }
+}
+
 extension RuncRuntime {
     static func sandboxKey(_ metadata: PodSandboxMetadata) -> String {
         "sandbox/\(metadata.namespace)/\(metadata.name)/\(metadata.uid)/\(metadata.attempt)"
@@ -48,15 +53,24 @@ extension RuncRuntime {
         do {
             try FileManager.default.createDirectory(atPath: dir + "/ns", withIntermediateDirectories: true)
             try writeSandboxFiles(record)
-            record.pausePID = try await startPause(record)
+            try await createNamespaces(record)
             try saveSandbox(record)
-            if !config.hostNetwork {
-                let (ip, result) = try await network.add(attachment(record))
-                record.ip = ip
-                record.cniResult = result
-                record.networkAttached = true
-                try writeHostsFile(record)
+            // The pause process and the network are independent once the namespaces exist: do both at once.
+            let snapshot = record, network = self.network, attachment = attachment(record)
+            async let pause = capture { () async throws(RuntimeError) -> Int32 in try await self.startPause(snapshot) }
+            async let attached = capture { () async throws(RuntimeError) -> (ip: String, result: String)? in
+                config.hostNetwork ? nil : try await network.add(attachment)
             }
+            let (pauseResult, networkResult) = await (pause, attached)
+            if case .success(let pid) = pauseResult { record.pausePID = pid }
+            if case .success(let network?) = networkResult {
+                record.ip = network.ip
+                record.cniResult = network.result
+                record.networkAttached = true
+            }
+            _ = try pauseResult.get()
+            _ = try networkResult.get()
+            try writeHostsFile(record)
             try saveSandbox(record)
             return id
         } catch {
@@ -92,21 +106,23 @@ extension RuncRuntime {
         config.hostname.isEmpty ? config.metadata.name : config.hostname
     }
 
-    /// Creates the pod's namespaces as bind mounts under `ns/` (so they outlive any process) and
-    /// starts the pause process inside them; returns its pid once it reported ready.
-    private func startPause(_ record: SandboxRecord) async throws(RuntimeError) -> Int32 {
-        var unshare = ["/usr/bin/unshare", "--ipc=" + namespacePath(record.id, "ipc")]
-        var kinds = ["ipc"]
-        if !record.config.hostNetwork {
-            unshare += ["--net=" + namespacePath(record.id, "net"), "--uts=" + namespacePath(record.id, "uts")]
-            kinds += ["net", "uts"]
-        }
+    /// Creates the pod's namespaces as bind mounts under `ns/`, so they outlive any process and a new
+    /// runtime object finds them again: network, IPC and UTS (only IPC for host-network pods).
+    private func createNamespaces(_ record: SandboxRecord) async throws(RuntimeError) {
+        let kinds = record.config.hostNetwork ? ["ipc"] : ["ipc", "net", "uts"]
         for kind in kinds {
             let fd = open(namespacePath(record.id, kind), O_CREAT | O_WRONLY | O_CLOEXEC, 0o444)
             guard fd >= 0 else { throw .system("create namespace file", errno) }
             close(fd)
         }
-        var argv = unshare + [configuration.shimExecutable, "shim", "pause"]
+        try await Subprocess.check(["/usr/bin/unshare"] + kinds.map { "--\($0)=" + namespacePath(record.id, $0) } + ["/bin/true"])
+    }
+
+    /// Starts the pause process inside the pod's namespaces; returns its pid once it reported ready.
+    private func startPause(_ record: SandboxRecord) async throws(RuntimeError) -> Int32 {
+        let kinds = record.config.hostNetwork ? ["ipc"] : ["ipc", "net", "uts"]
+        var argv = ["/usr/bin/nsenter"] + kinds.map { "--\($0)=" + namespacePath(record.id, $0) }
+            + [configuration.shimExecutable, "shim", "pause"]
         if !record.config.hostNetwork { argv += ["--hostname", sandboxHostname(record.config)] }
         return try await spawnDetached(argv, logPath: sandboxDirectory(record.id) + "/pause.log")
     }

@@ -19,10 +19,13 @@ package enum ContainerShim {
         /// Path of the container's memory cgroup directory (for the OOM counter); may be empty.
         package var memoryCgroup: String
         package var openStdin: Bool
+        /// Run the container on a pseudo-terminal (its output is all stdout; resize through `resize.fifo`).
+        package var tty: Bool
         package init(id: String, bundle: String, containerDirectory: String, runtimeBinary: String, runtimeRoot: String,
-                     logPath: String, memoryCgroup: String, openStdin: Bool) {
+                     logPath: String, memoryCgroup: String, openStdin: Bool, tty: Bool = false) {
             self.id = id; self.bundle = bundle; self.containerDirectory = containerDirectory; self.runtimeBinary = runtimeBinary
             self.runtimeRoot = runtimeRoot; self.logPath = logPath; self.memoryCgroup = memoryCgroup; self.openStdin = openStdin
+            self.tty = tty
         }
     }
 
@@ -38,7 +41,7 @@ package enum ContainerShim {
             return 1
         }
         guard LinuxCalls.becomeChildSubreaper() else { return fail("cannot become child subreaper") }
-        let stdoutPipe: Pipe2, stderrPipe: Pipe2
+        var stdoutPipe: Pipe2, stderrPipe: Pipe2
         do { stdoutPipe = try Pipe2.make(); stderrPipe = try Pipe2.make() } catch { return fail("\(error)") }
         var stdinFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
         if options.openStdin {
@@ -49,20 +52,42 @@ package enum ContainerShim {
         }
         let pidFile = options.containerDirectory + "/init.pid"
         let runcLog = options.containerDirectory + "/runtime.log"
-        let argv = [options.runtimeBinary, "--root", options.runtimeRoot, "--log", runcLog, "create",
-                    "--bundle", options.bundle, "--pid-file", pidFile, options.id]
+        var argv = [options.runtimeBinary, "--root", options.runtimeRoot, "--log", runcLog, "create",
+                    "--bundle", options.bundle, "--pid-file", pidFile]
+        var console: ConsoleSocket?
+        if options.tty {
+            do { console = try ConsoleSocket(path: options.containerDirectory + "/console.sock") } catch { return fail("\(error)") }
+            argv += ["--console-socket", options.containerDirectory + "/console.sock"]
+        }
+        argv.append(options.id)
+        var master: Int32 = -1
         let createStatus: Int32
         do {
-            let pid = try Subprocess.spawn(argv, files: [(0, stdinFD), (1, stdoutPipe.write), (2, stderrPipe.write)])
+            let null = devNull()
+            defer { close(null) }
+            var files: [(child: Int32, parent: Int32)] = [(0, stdinFD), (1, stdoutPipe.write), (2, stderrPipe.write)]
+            if options.tty { files = [(0, null), (1, null), (2, null)] }
+            let pid = try Subprocess.spawn(argv, files: files)
+            if let console { master = console.receiveMaster() ?? -1 }
             createStatus = Subprocess.waitForExit(pid)
         } catch { return fail("\(error)") }
-        close(stdoutPipe.write); close(stderrPipe.write); close(stdinFD)
-        guard createStatus == 0,
+        close(stdoutPipe.write); close(stderrPipe.write)
+        if !options.tty { close(stdinFD) }
+        guard createStatus == 0, !options.tty || master >= 0,
               let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
               let initPID = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)) else {
             let log = (try? String(contentsOfFile: runcLog, encoding: .utf8)) ?? ""
             let lastError = log.split(separator: "\n").last.map(String.init) ?? "exit \(createStatus)"
             return fail("runtime create failed: \(lastError)")
+        }
+        if options.tty {
+            // The terminal replaces the pipes: its output is the container's stdout, stdin feeds it.
+            close(stdoutPipe.read); close(stderrPipe.read)
+            let output = dup(master)
+            stdoutPipe = Pipe2(read: output, write: -1)
+            stderrPipe = Pipe2(read: open("/dev/null", O_RDONLY | O_CLOEXEC), write: -1)
+            if options.openStdin { forward(from: stdinFD, to: master) } else { close(stdinFD) }
+            serveResize(options.containerDirectory + "/resize.fifo", master: master)
         }
         do { try JSONFile.write(ShimStatus(pid: initPID), to: statusPath) } catch { return fail("\(error)") }
 
@@ -103,6 +128,33 @@ package enum ContainerShim {
         let record = ShimStatus(pid: initPID, exitCode: exitCode, finishedAt: Date(), oomKilled: oomKilled)
         do { try JSONFile.write(record, to: statusPath) } catch { return 1 }
         return 0
+    }
+
+    static func devNull() -> Int32 { open("/dev/null", O_RDWR | O_CLOEXEC) }
+
+    /// Copies everything from `source` to `target` on a thread (stdin FIFO → terminal).
+    static func forward(from source: Int32, to target: Int32) {
+        Thread.detachNewThread {
+            ProcessStreams.pump(source) { writeAll(target, $0) }
+        }
+    }
+
+    /// Reads "<width> <height>" lines from a FIFO and resizes the terminal accordingly.
+    static func serveResize(_ path: String, master: Int32) {
+        guard mkfifo(path, 0o600) == 0 || errno == EEXIST else { return }
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        Thread.detachNewThread {
+            var pending: [UInt8] = []
+            ProcessStreams.pump(fd) { bytes in
+                pending += bytes
+                while let newline = pending.firstIndex(of: 10) {
+                    let fields = String(decoding: pending[..<newline], as: UTF8.self).split(separator: " ").compactMap { UInt16($0) }
+                    pending.removeSubrange(...newline)
+                    if fields.count == 2 { try? Terminal.resize(master, TerminalSize(width: fields[0], height: fields[1])) }
+                }
+            }
+        }
     }
 
     /// The cgroup v1 `oom_kill` counter of a memory cgroup (0 when unreadable).

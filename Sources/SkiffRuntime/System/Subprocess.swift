@@ -111,6 +111,15 @@ enum Subprocess {
         }
     }
 
+    /// Runs `argv` with all stdio on /dev/null and returns its exit code. For commands that leave
+    /// descendants holding their stdio (`runc run -d`), where waiting for EOF would never end.
+    static func runQuietly(_ argv: [String]) async throws(RuntimeError) -> Int32 {
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { close(devNull) }
+        let pid = try spawn(argv, files: [(0, devNull), (1, devNull), (2, devNull)])
+        return await onThread { waitForExit(pid) }
+    }
+
     /// Runs a helper and throws `RuntimeError.commandFailed` unless it exits 0.
     @discardableResult
     static func check(_ argv: [String], input: [UInt8] = [], environment: [String]? = nil) async throws(RuntimeError) -> ProcessOutput {

@@ -41,6 +41,26 @@ struct ExecAndNetworkTests {
         }
     }
 
+    @Test("exec with a TTY runs on a terminal that can be resized", arguments: [RuntimeKind.runc])
+    func execWithTTY(kind: RuntimeKind) async throws {
+        try await withFixture(kind) { fixture in
+            let (_, ids) = try await fixture.runPod("tty", [("main", .runUntilTerminated)])
+            let session = try await fixture.runtime.exec(ExecRequest(
+                containerID: ids[0], command: ["sh", "-c", "read line; stty size; echo got:$line; tty -s && echo on-tty"],
+                stdin: true, tty: true))
+            try await session.resize(TerminalSize(width: 100, height: 40))
+            try await session.write(Array("hello\n".utf8))
+            var received: [UInt8] = []
+            for await chunk in session.output { received += chunk.bytes }
+            let text = String(decoding: received, as: UTF8.self)
+            #expect(text.contains("40 100"))
+            #expect(text.contains("got:hello"))
+            #expect(text.contains("on-tty"))
+            #expect(await session.wait() == 0)
+            await session.close()
+        }
+    }
+
     @Test("stats report the containers of a sandbox", arguments: RuntimeKind.allCases)
     func stats(kind: RuntimeKind) async throws {
         try await withFixture(kind) { fixture in
