@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SkiffAPIServer
 import SkiffStore
+import SkiffStoreEtcd
 
 // Owned by the API server work (issue 3).
 struct ServerCommand: AsyncParsableCommand {
@@ -33,7 +34,7 @@ struct ServerCommand: AsyncParsableCommand {
         let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         try url.write(toFile: "\(dataDir)/server-url", atomically: true, encoding: .utf8)
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: [.init(service: server), .init(service: CompactionService(compactor: PeriodicCompactor(store: store)))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -61,8 +62,19 @@ struct ServerCommand: AsyncParsableCommand {
         }
     }
 
-    /// Hook for the etcd backend (SkiffStoreEtcd): wired when EtcdStore lands.
+    /// The real etcd v3 API over gRPC.
     static func openEtcd(endpoints: [String]) async throws -> any Store {
-        throw ValidationError("the etcd datastore (\(endpoints.joined(separator: ","))) is not wired into this build yet")
+        guard !endpoints.isEmpty else { throw ValidationError("--datastore etcd:// needs at least one HOST:PORT") }
+        return try await EtcdStore.connect(endpoints: endpoints)
+    }
+}
+
+/// Keeps the store's history bounded (the last 10,000 revisions, every five minutes), as
+/// kube-apiserver does for etcd.
+struct CompactionService: Service {
+    let compactor: PeriodicCompactor
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await compactor.run() }
     }
 }

@@ -31,9 +31,52 @@ def _free_port():
         return s.getsockname()[1]
 
 
+class LocalEtcd:
+    """The real etcd (Debian etcd-server) on free loopback ports with a temporary data dir."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="skiff-e2e-etcd-")
+        self.client_port = _free_port()
+        self.peer_port = _free_port()
+        self.endpoint = "127.0.0.1:%d" % self.client_port
+        self.log = open(os.path.join(self.dir, "etcd.log"), "wb")
+        self.proc = subprocess.Popen(
+            ["etcd", "--name", "e2e", "--data-dir", os.path.join(self.dir, "data"),
+             "--listen-client-urls", "http://" + self.endpoint, "--advertise-client-urls", "http://" + self.endpoint,
+             "--listen-peer-urls", "http://127.0.0.1:%d" % self.peer_port,
+             "--initial-advertise-peer-urls", "http://127.0.0.1:%d" % self.peer_port,
+             "--initial-cluster", "e2e=http://127.0.0.1:%d" % self.peer_port],
+            stdout=self.log, stderr=self.log)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.client_port), timeout=1):
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("etcd did not start")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
 class Server:
     def __init__(self, binary, datastore):
         self.binary = binary
+        self.etcd = None
+        if datastore == "etcd":
+            # "etcd" alone means: start a private etcd for this run.
+            self.etcd = LocalEtcd()
+            datastore = "etcd://" + self.etcd.endpoint
         self.datastore = datastore
         self.dir = tempfile.mkdtemp(prefix="skiff-e2e-")
         self.port = _free_port()
@@ -67,6 +110,9 @@ class Server:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if self.etcd:
+            self.etcd.stop()
 
 
 @pytest.fixture(scope="session")
