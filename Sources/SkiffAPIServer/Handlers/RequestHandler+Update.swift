@@ -88,7 +88,11 @@ extension RequestHandler {
         }
         var oldForCompare = old.object
         oldForCompare.setMetadata("resourceVersion", nil)
-        let causes = Validation.validateUpdate(object, old: oldForCompare, kind: r.gvk)
+        // Server-internal writes (.all: pods/binding) set fields users may not change, such as
+        // spec.nodeName; they check the object itself, not the user-update immutability rules.
+        let causes = scope == .all
+            ? Validation.validateCreate(object, kind: r.gvk)
+            : Validation.validateUpdate(object, old: oldForCompare, kind: r.gvk)
         if !causes.isEmpty { throw .invalid(r, name, causes) }
         var allocation = ServiceAllocator.Allocation()
         if r.group.isEmpty, r.plural == "services", scope == .main {
