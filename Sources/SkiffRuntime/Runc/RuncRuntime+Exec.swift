@@ -26,10 +26,8 @@ extension RuncRuntime {
         _ = try requireRunning(request.containerID)
         guard !request.command.isEmpty else { throw RuntimeError.invalidArgument("exec needs a command") }
         if request.tty {
-            let socket = try ConsoleSocket(path: containerDirectory(request.containerID) + "/exec-\(newIdentifier().prefix(8)).sock")
-            let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", "--tty", "--console-socket", socket.path,
-                        request.containerID] + request.command
-            return try await ProcessStreams.startWithTerminal(argv, socket: socket)
+            let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", "--tty", request.containerID] + request.command
+            return try await ProcessStreams.startWithTerminal(argv)
         }
         let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", request.containerID] + request.command
         return try ProcessStreams.start(argv, openStdin: request.stdin)

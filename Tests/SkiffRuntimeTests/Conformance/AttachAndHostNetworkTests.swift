@@ -42,8 +42,9 @@ struct AttachAndHostNetworkTests {
             try await fixture.runtime.startContainer(id)
             let session = try await fixture.runtime.attach(AttachRequest(containerID: id, stdin: true))
             try await session.resize(TerminalSize(width: 120, height: 33))
-            try await session.write(Array("stty size; tty -s && echo ON-TTY\n".utf8))
-            let text = await Self.read(session) { $0.contains("ON-TTY\r\n") }
+            // The terminal echoes the typed line, so the marker is computed: only the output contains "DONE-42".
+            try await session.write(Array("stty size; tty -s && echo DONE-$((40+2))\n".utf8))
+            let text = await Self.read(session) { $0.contains("DONE-42") }
             #expect(text.contains("33 120"))
             await session.close()
             try await fixture.runtime.stopContainer(id, timeout: .zero)
