@@ -7,7 +7,7 @@ apt_packages=(
   libsqlite3-dev pkg-config
   etcd-server etcd-client
   runc crun containernetworking-plugins busybox-static docker-registry
-  iproute2 nftables haproxy protobuf-compiler
+  iproute2 iptables nftables haproxy protobuf-compiler openssl util-linux
 )
 missing=()
 for p in "${apt_packages[@]}"; do
