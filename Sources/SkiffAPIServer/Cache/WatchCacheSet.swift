@@ -29,9 +29,22 @@ final class WatchCacheSet: Sendable {
                 let revision = try await relist()
                 clock.advance(to: revision)
                 let stream = try await store.watch(prefix: "/registry/", startRevision: revision + 1)
-                for try await event in stream {
-                    await apply(event)
-                    clock.advance(to: event.revision)
+                // Decoding (parse, set resourceVersion, encode) runs in parallel, one task per
+                // event; events are applied to the caches strictly in revision order.
+                let (decoded, pending) = AsyncStream<Task<(Int64, Decoded?), Never>>.makeStream()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask {
+                        defer { pending.finish() }
+                        for try await event in stream {
+                            pending.yield(Task { (event.revision, self.decode(event)) })
+                        }
+                    }
+                    for await task in decoded {
+                        let (revision, item) = await task.value
+                        if let item { await item.cache.apply(item.event) }
+                        clock.advance(to: revision)
+                    }
+                    try await group.waitForAll()
                 }
                 if Task.isCancelled { return }
                 logger.warning("store watch ended; relisting")
@@ -63,9 +76,14 @@ final class WatchCacheSet: Sendable {
         return revision
     }
 
-    private func apply(_ event: WatchEvent) async {
+    struct Decoded: Sendable {
+        var cache: WatchCache
+        var event: WatchCache.Event
+    }
+
+    private func decode(_ event: WatchEvent) -> Decoded? {
         let key = event.kv.key
-        guard let cache = caches[Self.resourcePrefix(of: key)] else { return }
+        guard let cache = caches[Self.resourcePrefix(of: key)] else { return nil }
         let resource = cache.resource
         let previous = event.previous.flatMap {
             CachedObject.decode(key: key, value: $0.value, revision: $0.modRevision, resource: resource)
@@ -74,13 +92,15 @@ final class WatchCacheSet: Sendable {
         case .put:
             guard let object = CachedObject.decode(key: key, value: event.kv.value, revision: event.revision, resource: resource) else {
                 logger.error("undecodable object in store at \(key)")
-                return
+                return nil
             }
-            await cache.apply(.init(kind: previous == nil ? .added : .modified, object: object, previous: previous))
+            return Decoded(cache: cache, event: .init(kind: previous == nil ? .added : .modified, object: object, previous: previous))
         case .delete:
             guard let last = event.previous,
-                  let object = CachedObject.decode(key: key, value: last.value, revision: event.revision, resource: resource) else { return }
-            await cache.apply(.init(kind: .deleted, object: object, previous: previous))
+                  let object = CachedObject.decode(key: key, value: last.value, revision: event.revision, resource: resource) else {
+                return nil
+            }
+            return Decoded(cache: cache, event: .init(kind: .deleted, object: object, previous: previous))
         }
     }
 
