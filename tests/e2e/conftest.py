@@ -31,6 +31,17 @@ def _free_port():
         return s.getsockname()[1]
 
 
+def _terminate(proc):
+    """SIGTERM, then SIGKILL if the process has not gone after 15 seconds."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 class LocalEtcd:
     """The real etcd (Debian etcd-server) on free loopback ports with a temporary data dir."""
 
@@ -58,13 +69,7 @@ class LocalEtcd:
         raise RuntimeError("etcd did not start")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _terminate(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
 
@@ -102,13 +107,7 @@ class Server:
             f.write(out.stdout)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        _terminate(self.proc)
         self.log.close()
         shutil.rmtree(self.dir, ignore_errors=True)
         if self.etcd:
