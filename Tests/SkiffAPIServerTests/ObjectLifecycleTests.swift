@@ -2,7 +2,7 @@ import SkiffAPI
 import Testing
 @testable import SkiffAPIServer
 
-@Suite("Object semantics")
+@Suite("Object semantics", .timeLimit(.minutes(5)))
 struct ObjectLifecycleTests {
     @Test("create sets uid, creationTimestamp, generation and resourceVersion; get returns the same object")
     func createThenGet() async throws {

@@ -2,7 +2,7 @@ import SkiffAPI
 import Testing
 @testable import SkiffAPIServer
 
-@Suite("Lists, selectors, tables and discovery")
+@Suite("Lists, selectors, tables and discovery", .timeLimit(.minutes(5)))
 struct ReadTests {
     @Test("label and field selectors filter lists")
     func selectors() async throws {

@@ -2,7 +2,7 @@ import SkiffAPI
 import Testing
 @testable import SkiffAPIServer
 
-@Suite("Service IP and NodePort allocation")
+@Suite("Service IP and NodePort allocation", .timeLimit(.minutes(5)))
 struct ServiceAllocationTests {
     @Test("ClusterIPs are unique and from the service CIDR")
     func uniqueClusterIPs() async throws {

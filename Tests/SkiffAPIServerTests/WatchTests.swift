@@ -2,7 +2,7 @@ import SkiffAPI
 import Testing
 @testable import SkiffAPIServer
 
-@Suite("Watch")
+@Suite("Watch", .timeLimit(.minutes(5)))
 struct WatchTests {
     private func next(_ it: inout AsyncStream<JSONValue>.Iterator) async -> JSONValue? { await it.next() }
 

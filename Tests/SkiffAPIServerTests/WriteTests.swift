@@ -3,7 +3,7 @@ import SkiffAPI
 import Testing
 @testable import SkiffAPIServer
 
-@Suite("Patches and subresources")
+@Suite("Patches and subresources", .timeLimit(.minutes(5)))
 struct WriteTests {
     @Test("JSON patch, merge patch and strategic merge patch all apply")
     func patchTypes() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffAPI
 
-@Suite("Generated code")
+@Suite("Generated code", .timeLimit(.minutes(5)))
 struct GeneratorFreshnessTests {
     @Test("the committed generated files match the generator's output")
     func generatedFilesAreFresh() throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("JSON patch (RFC 6902)")
+@Suite("JSON patch (RFC 6902)", .timeLimit(.minutes(5)))
 struct JSONPatchTests {
     @Test("add, remove and replace change the document in order")
     func basicOperations() throws {
@@ -53,7 +53,7 @@ struct JSONPatchTests {
     }
 }
 
-@Suite("JSON merge patch (RFC 7386)")
+@Suite("JSON merge patch (RFC 7386)", .timeLimit(.minutes(5)))
 struct MergePatchTests {
     @Test("objects merge recursively, null removes, arrays and scalars replace")
     func rfcSemantics() throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("OpenAPI v3 documents")
+@Suite("OpenAPI v3 documents", .timeLimit(.minutes(5)))
 struct OpenAPIBuilderTests {
     let deployments = OpenAPIResource(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true,
                                       verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],

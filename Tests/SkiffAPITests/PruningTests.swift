@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Pruning unknown fields")
+@Suite("Pruning unknown fields", .timeLimit(.minutes(5)))
 struct PruningTests {
     @Test("built-in objects lose exactly the fields strict validation reports")
     func builtIn() throws {

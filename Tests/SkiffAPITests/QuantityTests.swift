@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffAPI
 
-@Suite("Quantity")
+@Suite("Quantity", .timeLimit(.minutes(5)))
 struct QuantityTests {
     @Test("canonical form is what Kubernetes prints", arguments: [
         ("1500m", "1500m"), ("0.5", "500m"), ("1.5", "1500m"), ("1Gi", "1Gi"), ("1024Mi", "1Gi"), ("1.5Gi", "1536Mi"),
@@ -58,7 +58,7 @@ struct QuantityTests {
     }
 }
 
-@Suite("IntOrString and time formats")
+@Suite("IntOrString and time formats", .timeLimit(.minutes(5)))
 struct ValueTests {
     @Test("IntOrString decodes and encodes both forms")
     func intOrString() throws {

@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Label selectors")
+@Suite("Label selectors", .timeLimit(.minutes(5)))
 struct LabelSelectorTests {
     let labels = ["app": "web", "tier": "frontend", "version": "3"]
 
@@ -57,7 +57,7 @@ struct LabelSelectorTests {
     }
 }
 
-@Suite("Field selectors")
+@Suite("Field selectors", .timeLimit(.minutes(5)))
 struct FieldSelectorTests {
     let fields = ["metadata.name": "web-1", "metadata.namespace": "default", "spec.nodeName": "node-a", "status.phase": "Running"]
 

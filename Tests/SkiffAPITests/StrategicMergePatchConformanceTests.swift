@@ -3,7 +3,7 @@ import Testing
 
 /// Cases from apimachinery's strategicpatch tests (their `MergeItem` test type), rewritten as JSON:
 /// applying the two-way patch to the original must give the modified document, or fail.
-@Suite("Strategic merge patch conformance")
+@Suite("Strategic merge patch conformance", .timeLimit(.minutes(5)))
 struct StrategicMergePatchConformanceTests {
     static let mergeItemKind = GroupVersionKind(group: "test.skiff.dev", version: "v1", kind: "MergeItem")
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Strategic merge patch")
+@Suite("Strategic merge patch", .timeLimit(.minutes(5)))
 struct StrategicMergePatchTests {
     func apply(_ patch: String, to doc: String, kind: GroupVersionKind = podKind) throws -> JSONValue {
         try StrategicMergePatch.apply(try json(patch), to: try json(doc), kind: kind)

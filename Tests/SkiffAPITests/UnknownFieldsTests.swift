@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Strict field validation")
+@Suite("Strict field validation", .timeLimit(.minutes(5)))
 struct UnknownFieldsTests {
     let catalog = SchemaCatalog.shared
 

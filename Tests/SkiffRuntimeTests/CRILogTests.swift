@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("CRI log format")
+@Suite("CRI log format", .timeLimit(.minutes(5)))
 struct CRILogTests {
     @Test("lines are written as full entries and a long line is split into partial entries")
     func writer() throws {

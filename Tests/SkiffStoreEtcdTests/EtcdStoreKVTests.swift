@@ -2,7 +2,7 @@ import SkiffStore
 @testable import SkiffStoreEtcd
 import Testing
 
-@Suite("EtcdStore reads and writes")
+@Suite("EtcdStore reads and writes", .timeLimit(.minutes(5)))
 struct EtcdStoreKVTests {
     @Test("create, get, update and delete follow compare-and-swap rules")
     func crudAndCompareAndSwap() async throws {

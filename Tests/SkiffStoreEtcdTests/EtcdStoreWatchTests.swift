@@ -2,7 +2,7 @@ import SkiffStore
 @testable import SkiffStoreEtcd
 import Testing
 
-@Suite("EtcdStore watches")
+@Suite("EtcdStore watches", .timeLimit(.minutes(5)))
 struct EtcdStoreWatchTests {
     @Test("watch delivers the prefix's puts and deletes in order with previous values")
     func eventsWithPreviousValues() async throws {

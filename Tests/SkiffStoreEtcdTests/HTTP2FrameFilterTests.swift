@@ -2,7 +2,7 @@
 import NIOCore
 import Testing
 
-@Suite("HTTP/2 frame filter")
+@Suite("HTTP/2 frame filter", .timeLimit(.minutes(5)))
 struct HTTP2FrameFilterTests {
     static func frame(type: UInt8, flags: UInt8 = 0, stream: UInt32, payload: [UInt8]) -> [UInt8] {
         let length = payload.count

@@ -13,68 +13,67 @@ extension RuncRuntime {
         return record
     }
 
+    /// Runs a command to completion (exec probes). runc runs in the foreground and records the
+    /// process's host PID, so a timeout kills the process itself and not only runc.
     public func execSync(_ id: String, command: [String], timeout: Duration?) async throws -> ExecSyncResult {
         _ = try requireRunning(id)
         guard !command.isEmpty else { throw RuntimeError.invalidArgument("exec needs a command") }
+        let pidFile = containerDirectory(id) + "/exec-\(newIdentifier().prefix(12)).pid"
+        defer { unlink(pidFile) }
         let output = try await Subprocess.run(
-            [configuration.runtimeBinary, "--root", runtimeRoot, "exec", id] + command, timeout: timeout)
+            [configuration.runtimeBinary, "--root", runtimeRoot, "exec", "--pid-file", pidFile, id] + command, timeout: timeout,
+            onTimeout: {
+                if let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
+                   let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), pid > 0 {
+                    kill(pid, SIGKILL)
+                }
+            })
         if output.timedOut { throw RuntimeError.timeout("exec in \(id) exceeded \(timeout ?? .zero)") }
         return ExecSyncResult(stdout: output.stdout, stderr: output.stderr, exitCode: output.exitCode)
     }
 
+    /// Streaming exec runs under its own `skiff shim exec` (see `ExecShim`): the process's exit code,
+    /// a kill on close that reaches the process itself, and terminal resizes applied to the real terminal.
     public func exec(_ request: ExecRequest) async throws -> StreamSession {
         _ = try requireRunning(request.containerID)
         guard !request.command.isEmpty else { throw RuntimeError.invalidArgument("exec needs a command") }
-        if request.tty {
-            let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", "--tty", request.containerID] + request.command
-            return try await ProcessStreams.startWithTerminal(argv)
-        }
-        let argv = [configuration.runtimeBinary, "--root", runtimeRoot, "exec", request.containerID] + request.command
-        return try ProcessStreams.start(argv, openStdin: request.stdin)
+        let argv = [configuration.shimExecutable, "shim", "exec", "--id", request.containerID,
+                    "--directory", containerDirectory(request.containerID), "--runtime", configuration.runtimeBinary,
+                    "--runtime-root", runtimeRoot] + (request.tty ? ["--tty"] : []) + ["--"] + request.command
+        return try await ProcessStreams.startExecShim(argv, tty: request.tty, openStdin: request.stdin)
     }
 
-    /// Attach follows the container's CRI log from its current end (output) and writes to the shim's
-    /// stdin FIFO (input). The session ends when the container exits or the caller closes it.
+    /// Attach connects to the shim's live output socket (output as produced, stdout and stderr kept
+    /// apart) and writes to the shim's stdin FIFO (input). The session ends when the container exits
+    /// or the caller closes it.
     public func attach(_ request: AttachRequest) async throws -> StreamSession {
         let record = try requireRunning(request.containerID)
-        guard !record.logPath.isEmpty else { throw RuntimeError.failedPrecondition("container has no log to attach to") }
         var stdinFD: Int32 = -1
         if request.stdin {
             guard record.config.stdin else { throw RuntimeError.failedPrecondition("container was created without stdin") }
             stdinFD = open(containerDirectory(record.id) + "/stdin.fifo", O_WRONLY | O_CLOEXEC)
             guard stdinFD >= 0 else { throw RuntimeError.system("open stdin", errno) }
         }
+        let socketFD: Int32
+        do { socketFD = try UnixSocket.connect(path: containerDirectory(record.id) + "/" + AttachHub.socketName) } catch {
+            if stdinFD >= 0 { close(stdinFD) }
+            // The shim removes its socket when the container's output has ended.
+            throw RuntimeError.failedPrecondition("container \(record.id) is not running (\(error))")
+        }
+        guard await onThread({ AttachHub.awaitHello(socketFD) }) else {
+            close(socketFD)
+            if stdinFD >= 0 { close(stdinFD) }
+            throw RuntimeError.failedPrecondition("container \(record.id) is not running (its shim did not accept the attachment)")
+        }
         let id = record.id
         let closed = Mutex(false)
         let input = Mutex(stdinFD)
+        let connection = Mutex(socketFD)
         let (output, continuation) = AsyncStream.makeStream(of: OutputChunk.self)
-        let logPath = record.logPath
-        Thread.detachNewThread { [self] in
-            let fd = open(logPath, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { continuation.finish(); return }
-            defer { close(fd) }
-            lseek(fd, 0, SEEK_END)
-            var pending: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 32768)
-            var exited = false
-            while !closed.withLock({ $0 }) {
-                let count = read(fd, &buffer, buffer.count)
-                if count > 0 {
-                    pending += buffer[0..<count]
-                    while let newline = pending.firstIndex(of: 10) {
-                        let line = String(decoding: pending[..<newline], as: UTF8.self)
-                        pending.removeSubrange(...newline)
-                        if let entry = CRILogEntry(line: line[...]) {
-                            let bytes = Array(entry.content.utf8) + (entry.isFullLine ? [10] : [])
-                            continuation.yield(OutputChunk(stream: entry.stream, bytes: bytes))
-                        }
-                    }
-                    continue
-                }
-                if exited { break }
-                // Drain what the shim flushed after the exit before finishing.
-                if shimStatus(id)?.exitCode != nil { exited = true; continue }
-                usleep(20_000)
-            }
+        let reader = dup(socketFD)
+        Thread.detachNewThread {
+            AttachHub.readFrames(reader) { continuation.yield($0) }
+            close(reader)
             continuation.finish()
         }
         return StreamSession(output: output, operations: .init(
@@ -102,6 +101,7 @@ extension RuncRuntime {
             close: {
                 closed.withLock { $0 = true }
                 input.withLock { if $0 >= 0 { close($0); $0 = -1 } }
+                connection.withLock { if $0 >= 0 { shutdown($0, Int32(SHUT_RDWR)); close($0); $0 = -1 } }
             }))
     }
 

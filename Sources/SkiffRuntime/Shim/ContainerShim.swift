@@ -5,7 +5,7 @@ import Glibc
 
 /// The per-container shim (`skiff shim run`), like containerd-shim: started detached in its own
 /// session by the runtime, it runs `runc create` with stdio pipes it owns, becomes the reaper of the
-/// container's init, writes the output in the CRI log format, and records the exit (code, time, OOM)
+/// container's init, writes the output in the CRI log format, serves it live to attached clients (`AttachHub`), and records the exit (code, time, OOM)
 /// in `status.json`. It outlives the runtime object and the agent. Readiness ("ok" or an error line)
 /// is reported on descriptor 3, which the runtime reads until EOF.
 package enum ContainerShim {
@@ -92,6 +92,8 @@ package enum ContainerShim {
         do { try JSONFile.write(ShimStatus(pid: initPID), to: statusPath) } catch { return fail("\(error)") }
 
         let log = CRILogWriter(path: options.logPath)
+        let hub: AttachHub
+        do { hub = try AttachHub(directory: options.containerDirectory) } catch { return fail("\(error)") }
         let readers = [(stdoutPipe.read, OutputStreamKind.stdout), (stderrPipe.read, .stderr)].map { fd, kind in
             let done = DispatchSemaphore(value: 0)
             Thread.detachNewThread {
@@ -101,6 +103,7 @@ package enum ContainerShim {
                     if count < 0 && errno == EINTR { continue }
                     if count <= 0 { break }
                     log.write(kind, buffer[0..<count])
+                    hub.broadcast(kind, buffer[0..<count])
                 }
                 log.finish(kind)
                 close(fd)
@@ -124,6 +127,7 @@ package enum ContainerShim {
         }
         // The pipes close once the init and everything in its PID namespace is gone.
         for reader in readers { reader.wait() }
+        hub.closeAll()
         let oomKilled = exitCode == 137 && oomKillCount(options.memoryCgroup) > 0
         let record = ShimStatus(pid: initPID, exitCode: exitCode, finishedAt: Date(), oomKilled: oomKilled)
         do { try JSONFile.write(record, to: statusPath) } catch { return 1 }

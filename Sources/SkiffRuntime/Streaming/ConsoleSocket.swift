@@ -11,21 +11,7 @@ struct ConsoleSocket: Sendable {
 
     init(path: String) throws(RuntimeError) {
         self.path = path
-        unlink(path)
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system("console socket", errno) }
-        var address = sockaddr_un()
-        address.sun_family = sa_family_t(AF_UNIX)
-        let bytes = Array(path.utf8)
-        guard bytes.count < MemoryLayout.size(ofValue: address.sun_path) else { close(fd); throw .invalidArgument("socket path too long: \(path)") }
-        withUnsafeMutableBytes(of: &address.sun_path) { raw in
-            for (index, byte) in bytes.enumerated() { raw[index] = byte }
-        }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard bound == 0, listen(fd, 1) == 0 else { let code = errno; close(fd); throw .system("bind console socket", code) }
-        listener = fd
+        listener = try UnixSocket.listen(path: path, backlog: 1)
     }
 
     /// Waits (blocking, up to `timeoutMilliseconds`) for the runtime to hand over the terminal master.

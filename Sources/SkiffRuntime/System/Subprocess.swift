@@ -59,9 +59,11 @@ enum Subprocess {
     }
 
     /// Runs `argv` to completion, feeding `input` to its stdin and collecting stdout and stderr.
-    /// After `timeout` the process is killed and `timedOut` is set. Blocking work runs on its own thread.
+    /// After `timeout`, `onTimeout` runs (to kill what the process started), the process is killed and
+    /// `timedOut` is set. Blocking work runs on its own thread.
     static func run(
-        _ argv: [String], input: [UInt8] = [], environment: [String]? = nil, timeout: Duration? = nil
+        _ argv: [String], input: [UInt8] = [], environment: [String]? = nil, timeout: Duration? = nil,
+        onTimeout: (@Sendable () -> Void)? = nil
     ) async throws(RuntimeError) -> ProcessOutput {
         let stdinPipe = try Pipe2.make(), stdoutPipe = try Pipe2.make(), stderrPipe = try Pipe2.make()
         let pid: pid_t
@@ -91,7 +93,7 @@ enum Subprocess {
                 if let deadline {
                     let left = ContinuousClock.now.duration(to: deadline)
                     if left <= .zero {
-                        if !timedOut { kill(pid, SIGKILL); timedOut = true }
+                        if !timedOut { onTimeout?(); kill(pid, SIGKILL); timedOut = true }
                         wait = 100
                     } else {
                         wait = Int32(min(left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000 + 1, 60_000))

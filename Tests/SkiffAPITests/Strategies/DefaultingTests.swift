@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Defaulting")
+@Suite("Defaulting", .timeLimit(.minutes(5)))
 struct DefaultingTests {
     @Test("a minimal pod gets Kubernetes' pod, container and admission defaults")
     func podDefaults() {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffAPI
 
-@Suite("JSON codec")
+@Suite("JSON codec", .timeLimit(.minutes(5)))
 struct JSONCodecTests {
     private func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         try JSONValue.parse(Array(text.utf8))

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffAPI
 
-@Suite("Table printers")
+@Suite("Table printers", .timeLimit(.minutes(5)))
 struct PrintersTests {
     private func cells(_ text: String, _ kind: GroupVersionKind) -> [JSONValue] {
         Printers.cells(for: Fixture.json(text), kind: kind, now: Fixture.now)

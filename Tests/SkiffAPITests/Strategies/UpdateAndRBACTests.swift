@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Update carry-over and other kinds")
+@Suite("Update carry-over and other kinds", .timeLimit(.minutes(5)))
 struct UpdateAndRBACTests {
     private let rbac = "rbac.authorization.k8s.io"
 

@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffAPI
 
-@Suite("Validation")
+@Suite("Validation", .timeLimit(.minutes(5)))
 struct ValidationTests {
     private func causes(_ value: JSONValue, _ kind: GroupVersionKind) -> [FieldCause] {
         Validation.validateCreate(Fixture.defaulted(value, kind), kind: kind)

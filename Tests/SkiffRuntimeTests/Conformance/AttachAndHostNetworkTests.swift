@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("RuncRuntime: attach, host network and host ports", .serialized)
+@Suite("RuncRuntime: attach, host network and host ports", .serialized, .timeLimit(.minutes(1)))
 struct AttachAndHostNetworkTests {
     /// Reads the session's output until `predicate` holds for the text so far (or the stream ends).
     static func read(_ session: StreamSession, until predicate: (String) -> Bool) async -> String {
@@ -27,6 +27,36 @@ struct AttachAndHostNetworkTests {
             let text = await Self.read(session) { $0.contains("echo-me\n") }
             #expect(text == "echo-me\n")
             await session.close()
+        }
+    }
+
+    @Test("attach delivers output as produced, keeps stdout and stderr apart, and ends when the container exits", arguments: [RuntimeKind.runc])
+    func attachLive(kind: RuntimeKind) async throws {
+        try await withFixture(kind) { fixture in
+            let config = fixture.sandboxConfig("attachlive")
+            let sandbox = try await fixture.runtime.runPodSandbox(config)
+            var container = fixture.containerConfig("main", .cat, stdin: true)
+            container.command = ["sh", "-c", "read x; printf out-$x; printf err-$x >&2; read y; exit 3"]
+            let id = try await fixture.runtime.createContainer(in: sandbox, config: container, sandboxConfig: config)
+            try await fixture.runtime.startContainer(id)
+            let session = try await fixture.runtime.attach(AttachRequest(containerID: id, stdin: true))
+            try await session.write(Array("a\n".utf8))
+            var stdout = "", stderr = ""
+            var chunks = session.output.makeAsyncIterator()
+            while let chunk = await chunks.next() {
+                if chunk.stream == .stdout { stdout += String(decoding: chunk.bytes, as: UTF8.self) } else { stderr += String(decoding: chunk.bytes, as: UTF8.self) }
+                // No newline was written: only a live stream can show these before the process goes on.
+                if stdout == "out-a" && stderr == "err-a" { break }
+            }
+            #expect(stdout == "out-a" && stderr == "err-a", "stdout: \(stdout) stderr: \(stderr)")
+            try await session.write(Array("b\n".utf8))
+            // The output ends by itself once the container has exited.
+            while await chunks.next() != nil {}
+            #expect(await session.wait() == 3)
+            await session.close()
+            await #expect { _ = try await fixture.runtime.attach(AttachRequest(containerID: id)) } throws: { error in
+                if case RuntimeError.failedPrecondition = error { true } else { false }
+            }
         }
     }
 

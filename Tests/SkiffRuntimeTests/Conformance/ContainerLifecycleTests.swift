@@ -3,7 +3,7 @@ import Testing
 @testable import SkiffRuntime
 
 /// The ContainerRuntime contract, run against every implementation (like containerd's ContentSuite).
-@Suite("ContainerRuntime conformance: container lifecycle", .serialized)
+@Suite("ContainerRuntime conformance: container lifecycle", .serialized, .timeLimit(.minutes(3)))
 struct ContainerLifecycleTests {
     @Test("a container that exits 0 is EXITED with reason Completed and timestamps", arguments: RuntimeKind.allCases)
     func exitZeroIsCompleted(kind: RuntimeKind) async throws {

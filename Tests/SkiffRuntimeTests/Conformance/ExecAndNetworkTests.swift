@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("ContainerRuntime conformance: exec, streaming and pod networking", .serialized)
+@Suite("ContainerRuntime conformance: exec, streaming and pod networking", .serialized, .timeLimit(.minutes(3)))
 struct ExecAndNetworkTests {
     @Test("exec-sync returns the command's stdout, stderr and exit code", arguments: RuntimeKind.allCases)
     func execSync(kind: RuntimeKind) async throws {
@@ -53,13 +53,36 @@ struct ExecAndNetworkTests {
             var received: [UInt8] = []
             for await chunk in session.output { received += chunk.bytes }
             let text = String(decoding: received, as: UTF8.self)
-            withKnownIssue("runc does not yet pick up the relayed size for exec --tty (attach TTY resize works)", isIntermittent: true) {
-                #expect(text.contains("40 100"))
-            }
+            #expect(text.contains("40 100"))
             #expect(text.contains("got:hello"))
             #expect(text.contains("on-tty"))
             #expect(await session.wait() == 0)
             await session.close()
+        }
+    }
+
+    @Test("an exec-sync that times out is killed inside the container, not only runc", arguments: [RuntimeKind.runc])
+    func execSyncTimeoutKillsProcess(kind: RuntimeKind) async throws {
+        try await withFixture(kind) { fixture in
+            let (_, ids) = try await fixture.runPod("exectimeout", [("main", .runUntilTerminated)])
+            await #expect { _ = try await fixture.runtime.execSync(ids[0], command: ["sleep", "31"], timeout: .milliseconds(500)) } throws: { error in
+                if case RuntimeError.timeout = error { true } else { false }
+            }
+            #expect(try await fixture.waitUntilGone(ids[0], commandLine: "sleep 31"))
+        }
+    }
+
+    @Test("closing an exec session kills its process; a missing command fails with runc's message", arguments: [RuntimeKind.runc])
+    func execCloseKillsProcess(kind: RuntimeKind) async throws {
+        try await withFixture(kind) { fixture in
+            let (_, ids) = try await fixture.runPod("execclose", [("main", .runUntilTerminated)])
+            let session = try await fixture.runtime.exec(ExecRequest(containerID: ids[0], command: ["sleep", "32"]))
+            await session.close()
+            #expect(await session.wait() == 137)
+            #expect(try await fixture.waitUntilGone(ids[0], commandLine: "sleep 32"))
+            await #expect { _ = try await fixture.runtime.exec(ExecRequest(containerID: ids[0], command: ["/no/such/binary"])) } throws: { error in
+                "\(error)".contains("/no/such/binary")
+            }
         }
     }
 

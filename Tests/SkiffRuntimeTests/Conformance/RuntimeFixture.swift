@@ -128,6 +128,19 @@ final class RuntimeFixture: @unchecked Sendable {
         }
     }
 
+    /// Polls the container's process list until no process has `commandLine` (bounded; false if one remains).
+    func waitUntilGone(_ id: String, commandLine: String, within: Duration = .seconds(10)) async throws -> Bool {
+        let list = ["sh", "-c", "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' < $f; echo; done"]
+        let deadline = ContinuousClock.now + within
+        while ContinuousClock.now < deadline {
+            let output = try await runtime.execSync(id, command: list, timeout: .seconds(10))
+            let lines = output.stdoutText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            if !lines.contains(commandLine) { return true }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
     /// Retries a command inside a container until it exits 0 (servers take a moment to listen).
     func execUntilSuccess(_ id: String, _ command: [String], attempts: Int = 100) async throws -> ExecSyncResult {
         var last = ExecSyncResult(stdout: [], stderr: [], exitCode: -1)

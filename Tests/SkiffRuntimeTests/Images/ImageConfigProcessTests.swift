@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffRuntime
 
-@Suite("Image config combined with Kubernetes command and args")
+@Suite("Image config combined with Kubernetes command and args", .timeLimit(.minutes(5)))
 struct ImageConfigProcessTests {
     let config = ImageConfig(entrypoint: ["/entry"], cmd: ["default", "cmd"], env: ["PATH=/bin", "A=1"])
 

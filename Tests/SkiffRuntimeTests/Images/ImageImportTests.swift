@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("Importing images into the OCI image store")
+@Suite("Importing images into the OCI image store", .timeLimit(.minutes(5)))
 struct ImageImportTests {
     @Test("importing an OCI layout tarball records the image and unpacks its layer")
     func importTarball() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("Unpacked layers as overlayfs lowerdirs")
+@Suite("Unpacked layers as overlayfs lowerdirs", .timeLimit(.minutes(5)))
 struct ImageOverlayTests {
     @Test("mounting an image's layers with overlayfs applies whiteouts and opaque directories")
     func overlayMount() async throws {
@@ -25,7 +25,7 @@ struct ImageOverlayTests {
     }
 }
 
-@Suite("Registry authentication against a real registry")
+@Suite("Registry authentication against a real registry", .timeLimit(.minutes(5)))
 struct RegistryAuthenticationTests {
     /// bcrypt of "test-password" (cost 5), generated once; docker-registry reads htpasswd bcrypt lines.
     static let htpasswd = "skiff:$2y$05$TF.Xy4cIie3wTe0TeIY6LeFn18GYh6.K2Cq3NTDA90UiSoACEd0bu\n"
@@ -63,7 +63,7 @@ struct RegistryAuthenticationTests {
     }
 }
 
-@Suite("Bearer-token authentication against a real registry")
+@Suite("Bearer-token authentication against a real registry", .timeLimit(.minutes(5)))
 struct RegistryTokenAuthenticationTests {
     @Test("a bearer challenge is answered with a token from the realm, and a given token is used as is")
     func bearerToken() async throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("Pulling images from a real registry (docker-registry on loopback)")
+@Suite("Pulling images from a real registry (docker-registry on loopback)", .timeLimit(.minutes(5)))
 struct ImagePullTests {
     @Test("a pushed image pulls with its config, layers, tag and repo digest")
     func pull() async throws {

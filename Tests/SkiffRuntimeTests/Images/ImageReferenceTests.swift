@@ -1,7 +1,7 @@
 import Testing
 @testable import SkiffRuntime
 
-@Suite("Image reference normalization")
+@Suite("Image reference normalization", .timeLimit(.minutes(5)))
 struct ImageReferenceTests {
     @Test("short names get docker.io, library/ and latest", arguments: [
         ("busybox", "docker.io/library/busybox:latest"),
@@ -34,7 +34,7 @@ struct ImageReferenceTests {
     }
 }
 
-@Suite("Registry authentication challenges")
+@Suite("Registry authentication challenges", .timeLimit(.minutes(5)))
 struct AuthenticationChallengeTests {
     @Test("a bearer challenge yields the token URL with service and scope")
     func bearer() throws {

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import SkiffRuntime
 
-@Suite("Pulling over HTTPS with a configured CA")
+@Suite("Pulling over HTTPS with a configured CA", .timeLimit(.minutes(5)))
 struct ImageTLSTests {
     /// A throwaway CA and a server certificate for 127.0.0.1 signed by it (openssl).
     static func makeCertificates(in directory: String) async throws -> LocalRegistry.TLS {

@@ -1,7 +1,7 @@
 import SkiffStore
 import Testing
 
-@Suite("Periodic compaction")
+@Suite("Periodic compaction", .timeLimit(.minutes(5)))
 struct PeriodicCompactorTests {
     @Test("a pass keeps the last N revisions and forgets older ones", arguments: StoreBackend.all)
     func keepsRecentHistory(backend: StoreBackend) async throws {

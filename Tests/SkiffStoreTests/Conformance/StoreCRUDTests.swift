@@ -1,7 +1,7 @@
 import SkiffStore
 import Testing
 
-@Suite("Store conformance: reads and compare-and-swap writes")
+@Suite("Store conformance: reads and compare-and-swap writes", .timeLimit(.minutes(5)))
 struct StoreCRUDTests {
     @Test("create, get, update and delete move one strictly increasing revision", arguments: StoreBackend.all)
     func lifecycle(backend: StoreBackend) async throws {

@@ -1,7 +1,7 @@
 import SkiffStore
 import Testing
 
-@Suite("Store conformance: lists")
+@Suite("Store conformance: lists", .timeLimit(.minutes(5)))
 struct StoreListTests {
     @Test("list returns keys under the prefix in byte order, and /a/ does not see /ab", arguments: StoreBackend.all)
     func prefixIsolation(backend: StoreBackend) async throws {

@@ -1,7 +1,7 @@
 import SkiffStore
 import Testing
 
-@Suite("Store conformance: watches")
+@Suite("Store conformance: watches", .timeLimit(.minutes(5)))
 struct StoreWatchTests {
     @Test("a watch sees puts and deletes with previous values", arguments: StoreBackend.all)
     func eventsCarryPreviousValues(backend: StoreBackend) async throws {

@@ -2,7 +2,7 @@ import Foundation
 import SkiffStore
 import Testing
 
-@Suite("SQLite store: durability")
+@Suite("SQLite store: durability", .timeLimit(.minutes(5)))
 struct SQLiteDurabilityTests {
     @Test("data, revision and compaction survive a restart")
     func restartKeepsData() async throws {
