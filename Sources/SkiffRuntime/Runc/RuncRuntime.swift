@@ -45,6 +45,7 @@ public final class RuncRuntime: ContainerRuntime {
         self.images = images
         self.network = CNINetwork(configuration: configuration.network)
         signal(SIGPIPE, SIG_IGN)
+        CgroupLayout.bindUnclaimedControllers(cgroupRoot: configuration.cgroupRoot)
         for dir in [sandboxesDirectory, containersDirectory, runtimeRoot] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }

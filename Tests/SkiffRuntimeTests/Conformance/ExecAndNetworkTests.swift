@@ -181,18 +181,28 @@ struct ExecAndNetworkTests {
         }
     }
 
-    /// crun 1.8 refuses hybrid cgroup hosts whose cgroup2 mount still offers controllers.
-    static let crunSupported = FileManager.default.fileExists(atPath: "/usr/bin/crun")
-        && ((try? String(contentsOfFile: "/sys/fs/cgroup/unified/cgroup.controllers", encoding: .utf8)) ?? "")
-            .trimmingCharacters(in: .whitespacesAndNewlines).isEmpty
-
-    @Test("crun runs a pod as well as runc", .enabled(if: crunSupported, "crun 1.8 rejects this host's hybrid cgroups"),
-          arguments: [RuntimeKind.runc])
+    /// crun 1.8 refuses hybrid cgroup hosts whose cgroup2 mount still offers controllers; the
+    /// runtime binds those controllers to v1 hierarchies when it starts, so crun runs here too.
+    @Test("crun runs a pod as well as runc, with a memory limit enforced", arguments: [RuntimeKind.runc])
     func crun(kind: RuntimeKind) async throws {
         try await withFixture(kind, runtimeBinary: "/usr/bin/crun") { fixture in
             let (_, ids) = try await fixture.runPod("crun", [("main", .exit(code: 5, stdout: "crun"))])
             let status = try await fixture.waitForExit(ids[0])
             #expect(status.exitCode == 5)
+            let log = try String(contentsOfFile: fixture.logDirectory + "/crun/main/0.log", encoding: .utf8)
+            #expect(log.contains(" stdout F crun"))
+            let (_, oom) = try await fixture.runPod("crunoom", [("main", .exceedMemory)], memoryLimit: 32 << 20)
+            let killed = try await fixture.waitForExit(oom[0])
+            #expect(killed.reason == .oomKilled)
+            #expect(CgroupLayout.bindUnclaimedControllers(cgroupRoot: "/sys/fs/cgroup").isEmpty)
+            let (_, running) = try await fixture.runPod("crunexec", [("main", .runUntilTerminated)])
+            let probe = try await fixture.runtime.execSync(running[0], command: ["sh", "-c", "echo probe; exit 2"], timeout: .seconds(10))
+            #expect(probe.stdoutText == "probe\n" && probe.exitCode == 2)
+            let session = try await fixture.runtime.exec(ExecRequest(containerID: running[0], command: ["sh", "-c", "stty size"], tty: true))
+            var text = ""
+            for await chunk in session.output { text += String(decoding: chunk.bytes, as: UTF8.self) }
+            #expect(text.contains(" "))
+            #expect(await session.wait() == 0)
         }
     }
 }
