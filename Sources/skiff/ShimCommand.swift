@@ -5,7 +5,7 @@ import SkiffRuntime
 struct ShimCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shim", abstract: "Internal: container shim and pod pause process.", shouldDisplay: false,
-        subcommands: [Run.self, Exec.self, Pause.self])
+        subcommands: [Run.self, Standby.self, Exec.self, Pause.self])
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "run", abstract: "Run one container under runc and record its exit.")
@@ -24,6 +24,17 @@ struct ShimCommand: ParsableCommand {
                 id: id, bundle: bundle, containerDirectory: directory, runtimeBinary: runtime, runtimeRoot: runtimeRoot,
                 logPath: logPath, memoryCgroup: memoryCgroup, openStdin: stdin, tty: tty))
             throw ExitCode(code)
+        }
+    }
+
+    struct Standby: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "standby", abstract: "Wait for a container assignment on stdin, then run as that container's shim.")
+        func run() throws {
+            // The runtime closed its end without assigning anything: nothing to do.
+            guard let assignment = ShimAssignment.receive() else { return }
+            var shim = try Run.parse(assignment.arguments)
+            try shim.run()
         }
     }
 

@@ -91,7 +91,13 @@ extension RuncRuntime {
                         "--log-path", logPath, "--memory-cgroup", configuration.cgroupRoot + "/memory" + cgroupsPath]
                 + (config.stdin ? ["--stdin"] : []) + (config.tty ? ["--tty"] : [])
             var started = record
-            started.shimPID = try await spawnDetached(argv, logPath: dir + "/shim.log")
+            if let standby = standbyShims.assign(Array(argv.dropFirst(3)), logPath: dir + "/shim.log") {
+                started.shimPID = try await awaitReadiness(pid: standby.pid, readiness: standby.readiness, argv: argv, logPath: dir + "/shim.log")
+            } else {
+                started.shimPID = try await spawnDetached(argv, logPath: dir + "/shim.log")
+            }
+            // The next container's shim starts loading now, while this one's container starts.
+            standbyShims.refill()
             try saveContainer(started)
             return id
         } catch {

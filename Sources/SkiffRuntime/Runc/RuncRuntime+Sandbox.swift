@@ -142,18 +142,24 @@ extension RuncRuntime {
             throw error
         }
         close(ready.write)
+        Subprocess.reapInBackground(pid)
+        return try await awaitReadiness(pid: pid, readiness: ready.read, argv: argv, logPath: logPath)
+    }
+
+    /// Reads a helper's readiness report from `readiness` (closing it) and returns `pid` when it is "ok";
+    /// otherwise kills the helper and throws with its report or log.
+    func awaitReadiness(pid: Int32, readiness: Int32, argv: [String], logPath: String) async throws(RuntimeError) -> Int32 {
         let reply = await onThread { () -> String in
             var bytes: [UInt8] = [], buffer = [UInt8](repeating: 0, count: 512)
             while true {
-                let count = read(ready.read, &buffer, buffer.count)
+                let count = read(readiness, &buffer, buffer.count)
                 if count < 0 && errno == EINTR { continue }
                 if count <= 0 { break }
                 bytes += buffer[0..<count]
             }
-            close(ready.read)
+            close(readiness)
             return String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        Subprocess.reapInBackground(pid)
         guard reply == "ok" else {
             kill(pid, SIGKILL)
             let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
