@@ -29,12 +29,15 @@ struct ShimCommand: ParsableCommand {
 
     struct Standby: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "standby", abstract: "Wait for a container assignment on stdin, then run as that container's shim.")
+            commandName: "standby", abstract: "Wait for an assignment on stdin, then run as that container's shim or that pod's pause process.")
         func run() throws {
             // The runtime closed its end without assigning anything: nothing to do.
             guard let assignment = ShimAssignment.receive() else { return }
-            var shim = try Run.parse(assignment.arguments)
-            try shim.run()
+            guard let role = assignment.arguments.first, ["run", "pause"].contains(role) else {
+                throw ValidationError("a standby runs only as `run` or `pause`")
+            }
+            var command = try ShimCommand.parseAsRoot(assignment.arguments)
+            try command.run()
         }
     }
 

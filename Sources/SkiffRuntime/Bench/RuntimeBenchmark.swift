@@ -19,6 +19,8 @@ package struct RuntimeBenchmark: Sendable {
     /// Samples in seconds per measured operation.
     package struct Results: Sendable {
         package var skiffSandbox: [Double] = []
+        package var skiffCreate: [Double] = []
+        package var skiffContainerStart: [Double] = []
         package var skiffStart: [Double] = []
         package var skiffStop: [Double] = []
         package var rawStart: [Double] = []
@@ -55,8 +57,11 @@ package struct RuntimeBenchmark: Sendable {
                 let sandbox = try await runtime.runPodSandbox(sandboxConfig)
                 let sandboxReady = ContinuousClock.now
                 let id = try await runtime.createContainer(in: sandbox, config: container, sandboxConfig: sandboxConfig)
+                let created = ContinuousClock.now
                 try await runtime.startContainer(id)
                 results.skiffSandbox.append(Self.seconds(clock.duration(to: sandboxReady)))
+                results.skiffCreate.append(Self.seconds(sandboxReady.duration(to: created)))
+                results.skiffContainerStart.append(Self.seconds(created.duration(to: .now)))
                 results.skiffStart.append(Self.seconds(clock.duration(to: .now)))
 
                 let rawID = "skiff-raw-\(tag)-\(index)"
@@ -146,6 +151,7 @@ package struct RuntimeBenchmark: Sendable {
             lines.append("\(name) \(ms(s50))   \(ms(s99))   \(ms(r50))   \(ms(r99))   \(String(format: "%7.2fx", r50 > 0 ? s50 / r50 : 0))  \(String(format: "%7.2fx", r99 > 0 ? s99 / r99 : 0))")
         }
         lines.append("sandbox only (netns+pause+CNI) p50 \(ms(percentile(results.skiffSandbox, 0.5))) ms, p99 \(ms(percentile(results.skiffSandbox, 0.99))) ms; n=\(results.skiffStart.count)")
+        lines.append("of which: container create p50 \(ms(percentile(results.skiffCreate, 0.5))) ms, container start p50 \(ms(percentile(results.skiffContainerStart, 0.5))) ms")
         return lines.joined(separator: "\n")
     }
 }

@@ -91,7 +91,7 @@ extension RuncRuntime {
                         "--log-path", logPath, "--memory-cgroup", configuration.cgroupRoot + "/memory" + cgroupsPath]
                 + (config.stdin ? ["--stdin"] : []) + (config.tty ? ["--tty"] : [])
             var started = record
-            if let standby = standbyShims.assign(Array(argv.dropFirst(3)), logPath: dir + "/shim.log") {
+            if let standby = standbyShims.assign(ShimAssignment(arguments: Array(argv.dropFirst(2)), logPath: dir + "/shim.log")) {
                 started.shimPID = try await awaitReadiness(pid: standby.pid, readiness: standby.readiness, argv: argv, logPath: dir + "/shim.log")
             } else {
                 started.shimPID = try await spawnDetached(argv, logPath: dir + "/shim.log")

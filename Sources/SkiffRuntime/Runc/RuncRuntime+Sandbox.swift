@@ -119,12 +119,22 @@ extension RuncRuntime {
     }
 
     /// Starts the pause process inside the pod's namespaces; returns its pid once it reported ready.
+    /// A standby `skiff shim` takes the role when one is waiting (it enters the namespaces itself);
+    /// otherwise `nsenter` starts a fresh one inside them.
     private func startPause(_ record: SandboxRecord) async throws(RuntimeError) -> Int32 {
         let kinds = record.config.hostNetwork ? ["ipc"] : ["ipc", "net", "uts"]
-        var argv = ["/usr/bin/nsenter"] + kinds.map { "--\($0)=" + namespacePath(record.id, $0) }
-            + [configuration.shimExecutable, "shim", "pause"]
-        if !record.config.hostNetwork { argv += ["--hostname", sandboxHostname(record.config)] }
-        return try await spawnDetached(argv, logPath: sandboxDirectory(record.id) + "/pause.log")
+        var arguments = ["pause"]
+        if !record.config.hostNetwork { arguments += ["--hostname", sandboxHostname(record.config)] }
+        let logPath = sandboxDirectory(record.id) + "/pause.log"
+        let assignment = ShimAssignment(arguments: arguments, logPath: logPath, namespaces: kinds.map { namespacePath(record.id, $0) })
+        defer { standbyPauses.refill() }
+        if let standby = standbyPauses.assign(assignment) {
+            return try await awaitReadiness(pid: standby.pid, readiness: standby.readiness,
+                                            argv: [configuration.shimExecutable, "shim"] + arguments, logPath: logPath)
+        }
+        let argv = ["/usr/bin/nsenter"] + kinds.map { "--\($0)=" + namespacePath(record.id, $0) }
+            + [configuration.shimExecutable, "shim"] + arguments
+        return try await spawnDetached(argv, logPath: logPath)
     }
 
     /// Starts a detached helper (own session, reaped in the background) and waits for its readiness line on fd 3.

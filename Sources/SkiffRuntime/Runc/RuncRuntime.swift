@@ -39,20 +39,24 @@ public final class RuncRuntime: ContainerRuntime {
     let network: CNINetwork
     /// Names being created right now, so two concurrent creates of one name cannot both pass the check.
     let reservations = Mutex<Set<String>>([])
-    /// A container shim started ahead of the next `createContainer` (see `StandbyShimPool`).
+    /// A container shim and a pause process started ahead of the next `createContainer` and
+    /// `runPodSandbox` (see `StandbyShimPool`).
     let standbyShims: StandbyShimPool
+    let standbyPauses: StandbyShimPool
 
     public init(configuration: RuncRuntimeConfiguration, images: any ImageService) throws {
         self.configuration = configuration
         self.images = images
         self.network = CNINetwork(configuration: configuration.network)
         self.standbyShims = StandbyShimPool(executable: configuration.shimExecutable)
+        self.standbyPauses = StandbyShimPool(executable: configuration.shimExecutable)
         signal(SIGPIPE, SIG_IGN)
         CgroupLayout.bindUnclaimedControllers(cgroupRoot: configuration.cgroupRoot)
         for dir in [sandboxesDirectory, containersDirectory, runtimeRoot] {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         }
         standbyShims.refill()
+        standbyPauses.refill()
     }
 
     var sandboxesDirectory: String { configuration.stateDirectory + "/sandboxes" }

@@ -4,15 +4,19 @@ import Synchronization
 import Glibc
 #endif
 
-/// One container shim started ahead of need (`skiff shim standby`), so creating a container does not
-/// wait for a fresh `skiff` process to load: the shim's start-up is off the pod start's critical path.
-/// The standby blocks reading its assignment (one JSON line: the `shim run` arguments and the shim's
-/// log path) on descriptor 0, then becomes exactly the shim `skiff shim run` would have been,
+/// A `skiff shim` process started ahead of need (`skiff shim standby`), so creating a container or a
+/// sandbox does not wait for a fresh `skiff` process to load: that start-up is off the pod start's
+/// critical path. The standby blocks reading its assignment (one JSON line: the `skiff shim`
+/// subcommand and arguments, the log path, and namespaces to join) on descriptor 0, joins the
+/// namespaces, then becomes exactly the `skiff shim run` or `skiff shim pause` it was assigned,
 /// reporting readiness on descriptor 3. When the runtime goes away, its end of the assignment pipe
 /// closes and the standby exits.
 package struct ShimAssignment: Codable, Sendable {
+    /// `skiff shim` arguments: the subcommand first ("run", "pause").
     package var arguments: [String]
     package var logPath: String
+    /// Namespace files (`/proc/…/ns/…` or bind mounts) to enter before running.
+    package var namespaces: [String] = []
 }
 
 final class StandbyShimPool: Sendable {
@@ -57,13 +61,13 @@ final class StandbyShimPool: Sendable {
         if let extra { close(extra.assignment); close(extra.readiness) }
     }
 
-    /// Hands `arguments` (of `skiff shim run`) to the waiting standby and returns its pid and readiness
-    /// descriptor, or nil when no live standby took the assignment (the caller then spawns a shim).
-    func assign(_ arguments: [String], logPath: String) -> (pid: Int32, readiness: Int32)? {
+    /// Hands `assignment` to the waiting standby and returns its pid and readiness descriptor, or nil
+    /// when no live standby took it (the caller then spawns the process the slow way).
+    func assign(_ assignment: ShimAssignment) -> (pid: Int32, readiness: Int32)? {
         guard let standby = waiting.withLock({ current -> Standby? in defer { current = nil }; return current }) else { return nil }
         defer { close(standby.assignment) }
         guard kill(standby.pid, 0) == 0,
-              let line = try? JSONEncoder().encode(ShimAssignment(arguments: arguments, logPath: logPath)),
+              let line = try? JSONEncoder().encode(assignment),
               writeAll(standby.assignment, Array(line) + [10])
         else {
             kill(standby.pid, SIGKILL)
@@ -75,8 +79,9 @@ final class StandbyShimPool: Sendable {
 }
 
 extension ShimAssignment {
-    /// Standby side: waits for the assignment on descriptor 0 and points stdio at the shim's log.
-    /// Returns nil when the runtime closed the pipe without assigning anything.
+    /// Standby side: waits for the assignment on descriptor 0, points stdio at the log and enters the
+    /// namespaces. Returns nil when the runtime closed the pipe without assigning anything, or when a
+    /// namespace could not be entered (reported on the readiness descriptor).
     package static func receive() -> ShimAssignment? {
         var bytes: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 4096)
@@ -95,6 +100,14 @@ extension ShimAssignment {
         dup2(log >= 0 ? log : devNull, 2)
         if devNull > 2 { close(devNull) }
         if log > 2 { close(log) }
+        for path in assignment.namespaces {
+            let fd = open(path, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0, LinuxCalls.setns(fd, 0) == 0 else {
+                _ = writeAll(ContainerShim.readinessFD, Array("error: join namespace \(path): \(LinuxCalls.errorText())\n".utf8))
+                return nil
+            }
+            close(fd)
+        }
         return assignment
     }
 }

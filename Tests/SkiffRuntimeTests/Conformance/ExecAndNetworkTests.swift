@@ -86,6 +86,24 @@ struct ExecAndNetworkTests {
         }
     }
 
+    @Test("each pod's pause process runs inside that pod's network, IPC and UTS namespaces", arguments: [RuntimeKind.runc])
+    func pauseHoldsNamespaces(kind: RuntimeKind) async throws {
+        try await withFixture(kind) { fixture in
+            let runtime = try #require(fixture.runtime as? RuncRuntime)
+            // Two pods: the first pause may come from the standby started with the runtime, the second from its refill.
+            for name in ["pausens1", "pausens2"] {
+                let sandbox = try await runtime.runPodSandbox(fixture.sandboxConfig(name))
+                let record = try runtime.loadSandbox(sandbox)
+                for kind in ["net", "ipc", "uts"] {
+                    var held = stat(), joined = stat()
+                    #expect(stat(runtime.namespacePath(sandbox, kind), &held) == 0)
+                    #expect(stat("/proc/\(record.pausePID)/ns/\(kind)", &joined) == 0)
+                    #expect(held.st_ino == joined.st_ino, "\(name) \(kind)")
+                }
+            }
+        }
+    }
+
     @Test("stats report the containers of a sandbox", arguments: RuntimeKind.allCases)
     func stats(kind: RuntimeKind) async throws {
         try await withFixture(kind) { fixture in
