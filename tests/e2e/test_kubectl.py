@@ -260,3 +260,42 @@ def test_bad_input_is_refused_cleanly(kubectl, server):
     out = kubectl.run("create", "-f", "-", input="apiVersion: v1\nkind: Pod\nmetadata:\n  name: BAD\nspec:\n  containers: []\n",
                       check=False)
     assert out.returncode != 0 and "Invalid" in out.stderr
+
+
+HPA_V1 = """\
+apiVersion: autoscaling/v1
+kind: HorizontalPodAutoscaler
+metadata:
+  name: web
+spec:
+  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}
+  minReplicas: 1
+  maxReplicas: 5
+  targetCPUUtilizationPercentage: 70
+"""
+
+
+def test_hpa_served_as_autoscaling_v1_and_v2(kubectl, namespace):
+    # An autoscaling/v1 manifest applies, re-applies unchanged, and reads back in both versions.
+    assert "horizontalpodautoscaler.autoscaling/web created" in kubectl("apply", "-n", namespace, "-f", "-", input=HPA_V1)
+    assert "unchanged" in kubectl("apply", "-n", namespace, "-f", "-", input=HPA_V1)
+    v1 = json.loads(kubectl("get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", namespace, "-o", "json"))
+    assert v1["apiVersion"] == "autoscaling/v1" and v1["spec"]["targetCPUUtilizationPercentage"] == 70
+    v2 = json.loads(kubectl("get", "horizontalpodautoscalers.v2.autoscaling", "web", "-n", namespace, "-o", "json"))
+    assert v2["apiVersion"] == "autoscaling/v2"
+    assert v2["spec"]["metrics"] == [{"type": "Resource", "resource": {"name": "cpu", "target": {"type": "Utilization", "averageUtilization": 70}}}]
+    # A changed v1 manifest is a strategic merge patch against the v1 form of the stored object.
+    kubectl("apply", "-n", namespace, "-f", "-", input=HPA_V1.replace("70", "55"))
+    v2 = json.loads(kubectl("get", "horizontalpodautoscalers.v2.autoscaling", "web", "-n", namespace, "-o", "json"))
+    assert v2["spec"]["metrics"][0]["resource"]["target"]["averageUtilization"] == 55
+    # A metric v1 cannot express survives a v1 read-modify-write through the alpha annotation.
+    kubectl("patch", "horizontalpodautoscalers.v2.autoscaling", "web", "-n", namespace, "--type=merge", "-p",
+            json.dumps({"spec": {"metrics": v2["spec"]["metrics"] + [{"type": "Resource", "resource": {"name": "memory", "target": {"type": "AverageValue", "averageValue": "100Mi"}}}]}}))
+    v1 = json.loads(kubectl("get", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", namespace, "-o", "json"))
+    assert "autoscaling.alpha.kubernetes.io/metrics" in v1["metadata"]["annotations"]
+    kubectl("replace", "-f", "-", input=json.dumps(v1))
+    v2 = json.loads(kubectl("get", "horizontalpodautoscalers.v2.autoscaling", "web", "-n", namespace, "-o", "json"))
+    assert [m["resource"]["name"] for m in v2["spec"]["metrics"]] == ["cpu", "memory"]
+    assert "autoscaling.alpha.kubernetes.io/metrics" not in v2["metadata"].get("annotations", {})
+    assert "web" in kubectl("get", "hpa", "-n", namespace)
+    kubectl("delete", "horizontalpodautoscalers.v1.autoscaling", "web", "-n", namespace)

@@ -96,3 +96,29 @@ def test_dynamic_client_uses_legacy_discovery(api, ns):
     cms = dyn.resources.get(api_version="v1", kind="ConfigMap")
     cms.create(body={"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "dyn"}, "data": {"x": "y"}}, namespace=ns)
     assert cms.get(name="dyn", namespace=ns).data.x == "y"
+
+
+def test_autoscaling_v1_client_lists_and_watches_converted_hpas(api, ns):
+    v1 = client.AutoscalingV1Api(api)
+    v2 = client.AutoscalingV2Api(api)
+    hpa = client.V1HorizontalPodAutoscaler(
+        metadata=client.V1ObjectMeta(name="py-hpa"),
+        spec=client.V1HorizontalPodAutoscalerSpec(
+            scale_target_ref=client.V1CrossVersionObjectReference(api_version="apps/v1", kind="Deployment", name="py"),
+            max_replicas=4, target_cpu_utilization_percentage=65))
+    created = v1.create_namespaced_horizontal_pod_autoscaler(ns, hpa)
+    assert created.spec.target_cpu_utilization_percentage == 65
+    stored = v2.read_namespaced_horizontal_pod_autoscaler("py-hpa", ns)
+    assert stored.spec.metrics[0].resource.target.average_utilization == 65
+    listed = v1.list_namespaced_horizontal_pod_autoscaler(ns)
+    assert [item.spec.target_cpu_utilization_percentage for item in listed.items] == [65]
+    events = []
+    stream = watch.Watch()
+    for event in stream.stream(v1.list_namespaced_horizontal_pod_autoscaler, ns, timeout_seconds=10):
+        events.append((event["type"], event["object"].spec.target_cpu_utilization_percentage))
+        if len(events) == 1:
+            v2.patch_namespaced_horizontal_pod_autoscaler("py-hpa", ns, {"spec": {"maxReplicas": 6}})
+        if event["type"] == "MODIFIED":
+            stream.stop()
+    assert events == [("ADDED", 65), ("MODIFIED", 65)]
+    v1.delete_namespaced_horizontal_pod_autoscaler("py-hpa", ns)

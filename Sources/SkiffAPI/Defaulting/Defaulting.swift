@@ -141,6 +141,12 @@ public enum Defaulting {
     }
 
     static func defaultHorizontalPodAutoscaler(_ object: inout JSONObject, version: String) {
+        // The status struct is always serialized by Kubernetes, with desiredReplicas (not omitempty)
+        // as 0 until the controller acts; clients that validate responses require it.
+        object.editObject("status", create: true) { status in
+            status.setIfAbsent("desiredReplicas", .int(0))
+            if version == "v1" { status.setIfAbsent("currentReplicas", .int(0)) }
+        }
         object.editObject("spec", create: true) { spec in
             spec.setIfAbsent("minReplicas", .int(1))
             guard version == "v2" else { return }

@@ -13,7 +13,7 @@ final class WatchCacheSet: Sendable {
 
     init(resources: [ResourceInfo], store: any Store, logger: Logger) {
         var caches: [String: WatchCache] = [:]
-        for r in resources where r.persisted { caches[r.keyPrefix] = WatchCache(resource: r) }
+        for r in resources where r.persisted && r.storageVersion == nil { caches[r.keyPrefix] = WatchCache(resource: r) }
         self.caches = caches
         self.store = store
         self.logger = logger

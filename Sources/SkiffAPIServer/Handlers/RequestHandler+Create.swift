@@ -136,6 +136,9 @@ extension RequestHandler {
             object["status"] = .object([:])
         }
         switch (r.group, r.plural) {
+        case ("autoscaling", "horizontalpodautoscalers"):
+            // desiredReplicas is not omitempty in Kubernetes' status struct: a new HPA shows 0.
+            object["status"] = .object(["desiredReplicas": .int(0)])
         case ("", "pods"):
             object["status"] = .object(["phase": .string("Pending"), "qosClass": .string(Self.qosClass(object))])
         case ("", "namespaces"):

@@ -109,10 +109,16 @@ final class RequestHandler: Sendable {
         "minCompatibilityMajor": .string("1"), "minCompatibilityMinor": .string("36"),
     ])
 
-    private func handleResource(_ route: ResourceRoute, _ request: APIRequest) async throws(APIError) -> APIResponse {
+    func handleResource(_ route: ResourceRoute, _ request: APIRequest) async throws(APIError) -> APIResponse {
         guard registry.servesGroupVersion(group: route.group, version: route.version) else { throw .pathNotFound() }
         guard let r = registry.resource(group: route.group, version: route.version, plural: route.plural) else {
             throw .pathNotFound()
+        }
+        if let storageVersion = r.storageVersion {
+            guard let storage = registry.resource(group: r.group, version: storageVersion, plural: r.plural) else {
+                throw .internalError("no storage version \(storageVersion) for \(r.qualifiedPlural)")
+            }
+            return try await handleConverted(r, storage: storage, route: route, request: request)
         }
         if route.namespace != nil, !r.namespaced { throw .pathNotFound() }
         if let sub = route.subresource {

@@ -69,9 +69,12 @@ enum BuiltinResources {
         R(group: "batch", version: "v1", kind: "Job", plural: "jobs", singular: "job", namespaced: true, categories: ["all"], subresources: [.status]),
         R(group: "batch", version: "v1", kind: "CronJob", plural: "cronjobs", singular: "cronjob", shortNames: ["cj"], namespaced: true,
           categories: ["all"], subresources: [.status]),
-        // autoscaling/v2 (HPA is served in its preferred version only: no v1↔v2 conversion)
+        // autoscaling: HPAs are stored as v2 and also served as v1 by conversion (HPAConversion)
         R(group: "autoscaling", version: "v2", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers",
           singular: "horizontalpodautoscaler", shortNames: ["hpa"], namespaced: true, categories: ["all"], subresources: [.status]),
+        R(group: "autoscaling", version: "v1", kind: "HorizontalPodAutoscaler", plural: "horizontalpodautoscalers",
+          singular: "horizontalpodautoscaler", shortNames: ["hpa"], namespaced: true, categories: ["all"], subresources: [.status],
+          storageVersion: "v2"),
         // networking.k8s.io/v1
         R(group: "networking.k8s.io", version: "v1", kind: "Ingress", plural: "ingresses", singular: "ingress", shortNames: ["ing"],
           namespaced: true, subresources: [.status]),

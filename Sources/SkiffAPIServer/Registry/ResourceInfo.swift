@@ -19,10 +19,14 @@ public struct ResourceInfo: Sendable, Hashable {
     public var subresources: [Subresource]
     /// False for request-only kinds (reviews): served for `create` only, never stored.
     public var persisted: Bool
+    /// Set when this version is served by converting to and from another version of the same
+    /// resource, which is the one stored (autoscaling/v1 HorizontalPodAutoscalers are stored as v2).
+    public var storageVersion: String?
 
     public init(group: String, version: String, kind: String, plural: String, singular: String,
                 shortNames: [String] = [], namespaced: Bool, verbs: [String] = ResourceInfo.allVerbs,
-                categories: [String] = [], subresources: [Subresource] = [], persisted: Bool = true) {
+                categories: [String] = [], subresources: [Subresource] = [], persisted: Bool = true,
+                storageVersion: String? = nil) {
         self.group = group
         self.version = version
         self.kind = kind
@@ -34,6 +38,7 @@ public struct ResourceInfo: Sendable, Hashable {
         self.categories = categories
         self.subresources = subresources
         self.persisted = persisted
+        self.storageVersion = storageVersion
     }
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]

@@ -28,7 +28,8 @@ public final class ResourceRegistry: Sendable {
     }
 
     public var all: [ResourceInfo] { state.withLock { $0.resources } }
-    public var persisted: [ResourceInfo] { all.filter(\.persisted) }
+    /// Resources with their own stored objects (a version served by conversion shares another's).
+    public var persisted: [ResourceInfo] { all.filter { $0.persisted && $0.storageVersion == nil } }
 
     public var groupVersions: [(group: String, versions: [String])] { state.withLock { $0.groupVersions } }
 
