@@ -17,31 +17,15 @@ public enum HPAConversion {
         fields["apiVersion"] = .string(v1)
         var annotations = fields["metadata"]?["annotations"]?.objectValue ?? [:]
         if case .object(var spec)? = fields["spec"] {
-            var others: [JSONValue] = []
-            for metric in spec["metrics"]?.arrayValue ?? [] {
-                if let value = cpuUtilization(metric, side: "target") {
-                    spec["targetCPUUtilizationPercentage"] = .int(value)
-                } else {
-                    others.append(metric)
-                }
-            }
-            spec["metrics"] = nil
-            if !others.isEmpty { annotations[metricsAnnotation] = .string(JSONValue.array(others).jsonString) }
+            splitCPU(&spec, list: "metrics", side: "target", into: "targetCPUUtilizationPercentage",
+                     others: metricsAnnotation, annotations: &annotations)
             if let behavior = spec["behavior"], !behavior.isNull { annotations[behaviorAnnotation] = .string(behavior.jsonString) }
             spec["behavior"] = nil
             fields["spec"] = .object(spec)
         }
         if case .object(var status)? = fields["status"] {
-            var others: [JSONValue] = []
-            for metric in status["currentMetrics"]?.arrayValue ?? [] {
-                if let value = cpuUtilization(metric, side: "current") {
-                    status["currentCPUUtilizationPercentage"] = .int(value)
-                } else {
-                    others.append(metric)
-                }
-            }
-            status["currentMetrics"] = nil
-            if !others.isEmpty { annotations[currentMetricsAnnotation] = .string(JSONValue.array(others).jsonString) }
+            splitCPU(&status, list: "currentMetrics", side: "current", into: "currentCPUUtilizationPercentage",
+                     others: currentMetricsAnnotation, annotations: &annotations)
             if let conditions = status["conditions"]?.arrayValue, !conditions.isEmpty {
                 annotations[conditionsAnnotation] = .string(JSONValue.array(conditions).jsonString)
             }
@@ -97,6 +81,22 @@ public enum HPAConversion {
         if fields["status"] != nil || !status.isEmpty { fields["status"] = .object(status) }
         setAnnotations(&fields, annotations)
         return .object(fields)
+    }
+
+    /// Moves the CPU utilization metric of `section[list]` to the v1 field `cpuField`; the metrics v1
+    /// cannot express go to the `others` annotation.
+    private static func splitCPU(_ section: inout [String: JSONValue], list: String, side: String, into cpuField: String,
+                                 others annotation: String, annotations: inout [String: JSONValue]) {
+        var others: [JSONValue] = []
+        for metric in section[list]?.arrayValue ?? [] {
+            if let value = cpuUtilization(metric, side: side) {
+                section[cpuField] = .int(value)
+            } else {
+                others.append(metric)
+            }
+        }
+        section[list] = nil
+        if !others.isEmpty { annotations[annotation] = .string(JSONValue.array(others).jsonString) }
     }
 
     /// The average CPU utilization of a `Resource` metric (target or current side), if it is one.

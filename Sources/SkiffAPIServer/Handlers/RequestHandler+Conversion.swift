@@ -9,7 +9,7 @@ extension RequestHandler {
         var storageRoute = route
         storageRoute.version = storage.version
         if request.method == "PATCH", route.name != nil, route.subresource == nil || route.subresource == "status" {
-            return try await patchConverted(served, storage: storage, route: storageRoute, request: request)
+            return Self.convertOut(try await patch(storage, route: storageRoute, request: request, servedAs: served))
         }
         var storageRequest = request
         storageRequest.path = request.path.replacingOccurrences(
@@ -26,23 +26,6 @@ extension RequestHandler {
             storageRequest.headers["content-type"] = "application/json"
         }
         return Self.convertOut(try await handleResource(storageRoute, storageRequest))
-    }
-
-    private func patchConverted(_ served: ResourceInfo, storage: ResourceInfo, route: ResourceRoute,
-                                request: APIRequest) async throws(APIError) -> APIResponse {
-        let form = try ResponseForm.negotiate(request)
-        let type = try Self.patchType(request)
-        let patch = try BodyDecoder.decode(request.body, contentType: "application/json")
-        let scope: UpdateScope = route.subresource == "status" ? .status : .main
-        var warnings: [String] = []
-        let bytes = try await updateWithRetry(storage, namespace: route.namespace, name: route.name ?? "", scope: scope,
-                                              dryRun: request.dryRun) { (current: JSONValue) throws(APIError) -> JSONValue in
-            var patched = try Self.applyPatch(patch, type: type, to: HPAConversion.toV1(current), kind: served.gvk, resource: served)
-            try checkTypeMeta(&patched, served)
-            warnings = try validateFields(patched, served, request)
-            return HPAConversion.toV2(patched)
-        }
-        return Self.convertOut(respondObject(bytes, storage, form: form, warnings: warnings))
     }
 
     /// Converts every object in a JSON response (or watch stream) to the served version.

@@ -37,19 +37,25 @@ extension RequestHandler {
         }
     }
 
-    func patch(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
+    /// Patches an object of `r`. With `servedAs` (a version served by conversion, see
+    /// `handleConverted`), the patch applies to that version's form of the object and the result is
+    /// converted back to `r`, the stored version; the response stays in the stored version.
+    func patch(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest,
+               servedAs served: ResourceInfo? = nil) async throws(APIError) -> APIResponse {
         let form = try ResponseForm.negotiate(request)
         let type = try Self.patchType(request)
         let patch = try BodyDecoder.decode(request.body, contentType: "application/json")
         let name = route.name ?? ""
         let scope: UpdateScope = route.subresource == "status" ? .status : .main
+        let target = served ?? r
         var warnings: [String] = []
         let bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, scope: scope, dryRun: request.dryRun) {
             (current: JSONValue) throws(APIError) -> JSONValue in
-            var patched = try Self.applyPatch(patch, type: type, to: current, kind: r.gvk, resource: r)
-            try checkTypeMeta(&patched, r)
-            warnings = try validateFields(patched, r, request)
-            return patched
+            let base = served == nil ? current : HPAConversion.toV1(current)
+            var patched = try Self.applyPatch(patch, type: type, to: base, kind: target.gvk, resource: target)
+            try checkTypeMeta(&patched, target)
+            warnings = try validateFields(patched, target, request)
+            return served == nil ? patched : HPAConversion.toV2(patched)
         }
         return respondObject(bytes, r, form: form, warnings: warnings)
     }

@@ -115,16 +115,7 @@ package enum ContainerShim {
         close(readinessFD)
 
         // Reap every orphan handed to us; stop when the container's init has exited.
-        var exitCode: Int32 = -1
-        while true {
-            var status: Int32 = 0
-            let pid = waitpid(-1, &status, 0)
-            if pid < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            if pid == initPID { exitCode = Subprocess.decode(status); break }
-        }
+        let exitCode = Subprocess.reapChildren(until: initPID) ?? -1
         // The pipes close once the init and everything in its PID namespace is gone.
         for reader in readers { reader.wait() }
         hub.closeAll()

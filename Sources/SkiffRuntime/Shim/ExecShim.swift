@@ -105,16 +105,7 @@ package enum ExecShim {
             outputDone.signal()
         }
 
-        var exitCode: Int32 = 137
-        while true {
-            var raw: Int32 = 0
-            let reaped = waitpid(-1, &raw, 0)
-            if reaped < 0 {
-                if errno == EINTR { continue }
-                break
-            }
-            if reaped == pid { exitCode = Subprocess.decode(raw); break }
-        }
+        let exitCode = Subprocess.reapChildren(until: pid) ?? 137
         // Output a background process still writes to the terminal is not waited for indefinitely.
         _ = outputDone.wait(timeout: .now() + .seconds(2))
         return exitCode

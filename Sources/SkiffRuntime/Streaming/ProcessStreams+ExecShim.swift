@@ -41,15 +41,7 @@ extension ProcessStreams {
         let input = Mutex<Int32>(stdinPipe.write)
         // A TTY session keeps the channel open without stdin: resizes travel on it too.
         if !openStdin && !tty { input.withLock { close($0); $0 = -1 } }
-        let (output, continuation) = AsyncStream.makeStream(of: OutputChunk.self)
-        let remaining = Mutex(2)
-        for (fd, kind) in [(stdoutPipe.read, OutputStreamKind.stdout), (stderrPipe.read, .stderr)] {
-            Thread.detachNewThread {
-                pump(fd) { continuation.yield(OutputChunk(stream: kind, bytes: $0)) }
-                close(fd)
-                if remaining.withLock({ $0 -= 1; return $0 }) == 0 { continuation.finish() }
-            }
-        }
+        let output = outputStream(stdout: stdoutPipe.read, stderr: stderrPipe.read)
         @Sendable func send(_ bytes: [UInt8]) throws {
             let fd = input.withLock { $0 }
             guard fd >= 0 else { throw RuntimeError.failedPrecondition("stdin is closed or was not requested") }

@@ -20,15 +20,7 @@ enum ProcessStreams {
         close(stdinPipe.read); close(stdoutPipe.write); close(stderrPipe.write)
         let input = Mutex<Int32>(stdinPipe.write)
         if !openStdin { input.withLock { close($0); $0 = -1 } }
-        let (output, continuation) = AsyncStream.makeStream(of: OutputChunk.self)
-        let remaining = Mutex(2)
-        for (fd, kind) in [(stdoutPipe.read, OutputStreamKind.stdout), (stderrPipe.read, .stderr)] {
-            Thread.detachNewThread {
-                pump(fd) { continuation.yield(OutputChunk(stream: kind, bytes: $0)) }
-                close(fd)
-                if remaining.withLock({ $0 -= 1; return $0 }) == 0 { continuation.finish() }
-            }
-        }
+        let output = outputStream(stdout: stdoutPipe.read, stderr: stderrPipe.read)
         let exit = ExitBox()
         Thread.detachNewThread { exit.set(Subprocess.waitForExit(pid)) }
         return StreamSession(output: output, operations: .init(
@@ -44,6 +36,21 @@ enum ProcessStreams {
                 input.withLock { if $0 >= 0 { close($0); $0 = -1 } }
                 if !exit.isSet { kill(pid, SIGKILL) }
             }))
+    }
+
+    /// Reads both descriptors on their own threads (closing each at EOF) into one stream of chunks,
+    /// which finishes when both have ended.
+    static func outputStream(stdout: Int32, stderr: Int32) -> AsyncStream<OutputChunk> {
+        let (output, continuation) = AsyncStream.makeStream(of: OutputChunk.self)
+        let remaining = Mutex(2)
+        for (fd, kind) in [(stdout, OutputStreamKind.stdout), (stderr, .stderr)] {
+            Thread.detachNewThread {
+                pump(fd) { continuation.yield(OutputChunk(stream: kind, bytes: $0)) }
+                close(fd)
+                if remaining.withLock({ $0 -= 1; return $0 }) == 0 { continuation.finish() }
+            }
+        }
+        return output
     }
 
     /// A bidirectional stream over a connected socket.

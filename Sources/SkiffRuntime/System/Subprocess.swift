@@ -141,6 +141,20 @@ enum Subprocess {
         return decode(status)
     }
 
+    /// For a child subreaper: reaps every child (orphans handed to it included) until `pid` exits, and
+    /// returns its exit code; nil when no children are left without `pid` having been seen.
+    static func reapChildren(until pid: pid_t) -> Int32? {
+        while true {
+            var status: Int32 = 0
+            let reaped = waitpid(-1, &status, 0)
+            if reaped < 0 {
+                if errno == EINTR { continue }
+                return nil
+            }
+            if reaped == pid { return decode(status) }
+        }
+    }
+
     static func decode(_ status: Int32) -> Int32 {
         let signal = status & 0x7f
         return signal == 0 ? (status >> 8) & 0xff : 128 + signal
