@@ -20,11 +20,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.3.0"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.28.0"),
         .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.0.0"),
         .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.0.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.25.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.6.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
@@ -34,7 +34,7 @@ let package = Package(
         .executableTarget(
             name: "skiff",
             dependencies: [
-                "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
+                "SkiffStore", "SkiffStoreEtcd", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -42,10 +42,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: benchmarks (`skiff bench …`)
+        // MARK: benchmarks (`skiff bench …`): drive the shipping modules with the testing modules' fixtures.
         .target(
             name: "SkiffBench",
-            dependencies: ["SkiffStore", "SkiffStoreEtcd"],
+            dependencies: [
+                "SkiffStore", "SkiffStoreEtcd", "SkiffStoreTesting",
+                "SkiffAPI", "SkiffAPIServer",
+                "SkiffRuntime", "SkiffRuntimeTesting", "SkiffSystem",
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: OS helpers shared by our modules (package API only): the one child-process runner
+        // (ChildProcess, ProcessHandle), pipes, loopback ports. No Kubernetes knowledge.
+        .target(
+            name: "SkiffSystem",
+            dependencies: [],
             swiftSettings: strict
         ),
 
@@ -58,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkiffStoreTests",
-            dependencies: ["SkiffStore", "SkiffStoreEtcd"],
+            dependencies: ["SkiffStore", "SkiffStoreEtcd", "SkiffStoreTesting"],
             swiftSettings: strict
         ),
 
@@ -77,7 +89,17 @@ let package = Package(
         ),
         .testTarget(
             name: "SkiffStoreEtcdTests",
-            dependencies: ["SkiffStoreEtcd"],
+            dependencies: [
+                "SkiffStore", "SkiffStoreEtcd", "SkiffStoreTesting", "SkiffSystem",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+
+        // MARK: store test fixtures (a real etcd on loopback); for tests and benchmarks, not the product.
+        .target(
+            name: "SkiffStoreTesting",
+            dependencies: ["SkiffStore", "SkiffStoreEtcd", "SkiffSystem"],
             swiftSettings: strict
         ),
 
@@ -103,6 +125,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SkiffAPIServerTests",
-            dependencies: ["SkiffAPIServer"],
+            dependencies: ["SkiffAPI", "SkiffAPIServer", "SkiffStore"],
             swiftSettings: strict
         ),
 
@@ -120,15 +143,31 @@ let package = Package(
         .target(
             name: "SkiffRuntime",
             dependencies: [
+                "SkiffSystem",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SkiffRuntimeTests",
-            dependencies: ["SkiffRuntime"],
+            dependencies: ["SkiffRuntime", "SkiffRuntimeTesting", "SkiffSystem"],
+            swiftSettings: strict
+        ),
+
+        // MARK: runtime test doubles and fixtures (FakeRuntime, DirectoryImageService, a real
+        // registry on loopback); for tests and benchmarks, not the product (the NIOEmbedded pattern).
+        .target(
+            name: "SkiffRuntimeTesting",
+            dependencies: [
+                "SkiffRuntime", "SkiffSystem",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
             swiftSettings: strict
         ),
     ]

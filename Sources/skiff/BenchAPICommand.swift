@@ -1,9 +1,10 @@
 import ArgumentParser
 import Foundation
 import SkiffAPIServer
+import SkiffBench
 import SkiffStore
 
-// Owned by the API server work (issue 3).
+/// `skiff bench api`: the API server benchmark on a fresh SQLite (or memory) store in a temporary directory.
 struct BenchAPICommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "api", abstract: "API server benchmark.")
     @Flag(help: "A shorter run (fewer objects, no 50k-pod memory point).") var quick = false

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SkiffBench
 import SkiffRuntime
 
 /// `skiff bench runtime`: pods through Skiff's runtime next to raw runc, p50/p99 and ratios.

@@ -96,7 +96,7 @@ extension ImageCommand {
         @Argument(help: "Output file (.tar or .tar.gz).") var output: String
 
         func run() async throws {
-            let built = try await BusyboxImageBuilder(busyboxPath: busybox).writeTarball(to: output, reference: reference, gzip: gzip)
+            let built = try await OfflineBusyboxImage(busyboxPath: busybox).writeTarball(to: output, reference: reference, gzip: gzip)
             print("\(built.configDigest) \(built.reference)")
         }
     }

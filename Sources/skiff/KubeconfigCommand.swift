@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import SkiffAPIServer
 
-// Owned by the API server work (issue 3).
+/// `skiff kubeconfig`: prints an admin kubeconfig from the credentials `skiff server` wrote to its data directory.
 struct KubeconfigCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "kubeconfig", abstract: "Print an admin kubeconfig.")
     @Option(help: "The server's data directory.") var dataDir: String = "/var/lib/skiff"

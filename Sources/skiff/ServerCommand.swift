@@ -6,7 +6,7 @@ import SkiffAPIServer
 import SkiffStore
 import SkiffStoreEtcd
 
-// Owned by the API server work (issue 3).
+/// `skiff server`: opens the store (SQLite, or etcd with `--datastore`) and runs the API server on it.
 struct ServerCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the control plane.")
 

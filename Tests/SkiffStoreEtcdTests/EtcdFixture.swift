@@ -1,6 +1,7 @@
 import Foundation
 import SkiffStore
 @testable import SkiffStoreEtcd
+import SkiffStoreTesting
 import Synchronization
 import Testing
 

@@ -1,5 +1,7 @@
 import SkiffStore
 @testable import SkiffStoreEtcd
+import SkiffStoreTesting
+import SkiffSystem
 import Testing
 
 @Suite("EtcdStore reads and writes", .timeLimit(.minutes(5)))

@@ -1,5 +1,6 @@
 import SkiffStore
 @testable import SkiffStoreEtcd
+import SkiffStoreTesting
 import Testing
 
 @Suite("EtcdStore watches", .timeLimit(.minutes(5)))

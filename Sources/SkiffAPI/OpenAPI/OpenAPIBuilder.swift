@@ -51,12 +51,6 @@ public enum OpenAPIBuilder {
         }
         return .object(["paths": .object(paths)])
     }
-
-    /// A stable content hash of a document (uppercase hex SHA-256 of its sorted-key JSON), for `?hash=`
-    /// and ETags: equal documents always hash equally.
-    public static func hash(of document: JSONValue) -> String {
-        SHA256.hexDigest(document.serialized())
-    }
 }
 
 /// Collects `components.schemas`: every definition reachable from the resources' kinds.

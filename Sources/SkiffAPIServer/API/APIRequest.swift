@@ -68,7 +68,7 @@ public enum APIResponse: Sendable {
         .full(status: status, headers: [("Content-Type", contentType)], body: Array(text.utf8))
     }
 
-    var statusCode: Int {
+    package var statusCode: Int {
         switch self {
         case .full(let s, _, _), .stream(let s, _, _): return s
         }

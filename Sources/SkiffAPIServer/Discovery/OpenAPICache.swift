@@ -1,10 +1,12 @@
+import Crypto
 import SkiffAPI
 import Synchronization
 
 /// `/openapi/v3` documents per group version, built once from the registry by `OpenAPIBuilder`.
 final class OpenAPICache: Sendable {
     private let registry: ResourceRegistry
-    private let built: Mutex<[String: (bytes: [UInt8], hash: String)]> = Mutex([:])
+    /// Documents by path, valid for one registry revision (resources come and go at run time).
+    private let built: Mutex<(revision: Int, documents: [String: (bytes: [UInt8], hash: String)])> = Mutex((0, [:]))
 
     init(registry: ResourceRegistry) { self.registry = registry }
 
@@ -25,8 +27,24 @@ final class OpenAPICache: Sendable {
 
     func document(groupVersionPath: String) -> [UInt8]? { build(groupVersionPath)?.bytes }
 
+    /// A stable content hash of a document (uppercase hex SHA-256 of its sorted-key JSON), for
+    /// `?hash=` and ETags: equal documents always hash equally.
+    static func hash(of document: JSONValue) -> String { hexDigest(document.serialized()) }
+
+    /// Uppercase hex SHA-256, as Kubernetes prints OpenAPI hashes.
+    static func hexDigest(_ bytes: [UInt8]) -> String {
+        let hex = Array("0123456789ABCDEF".utf8)
+        var text: [UInt8] = []
+        for byte in SHA256.hash(data: bytes) {
+            text.append(hex[Int(byte >> 4)])
+            text.append(hex[Int(byte & 0x0f)])
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     private func build(_ path: String) -> (bytes: [UInt8], hash: String)? {
-        if let cached = built.withLock({ $0[path] }) { return cached }
+        let revision = registry.revision
+        if let cached = built.withLock({ $0.revision == revision ? $0.documents[path] : nil }) { return cached }
         let parts = path.split(separator: "/").map(String.init)
         let group: String
         let version: String
@@ -39,8 +57,14 @@ final class OpenAPICache: Sendable {
                             verbs: $0.verbs, subresources: $0.subresources.map(\.rawValue))
         }
         let doc = OpenAPIBuilder.document(group: group, version: version, resources: resources)
-        let entry = (bytes: doc.serialized(), hash: OpenAPIBuilder.hash(of: doc))
-        built.withLock { $0[path] = entry }
+        let bytes = doc.serialized()
+        let entry = (bytes: bytes, hash: Self.hexDigest(bytes))
+        built.withLock { cache in
+            // A document built from an older registry is served once but not kept.
+            guard revision >= cache.revision else { return }
+            if revision > cache.revision { cache = (revision, [:]) }
+            cache.documents[path] = entry
+        }
         return entry
     }
 }

@@ -1,18 +1,9 @@
 import Foundation
 import SkiffAPI
 
-/// RFC 3339 timestamps (second precision, UTC) as Kubernetes writes them.
+/// RFC 3339 timestamps (second precision, UTC) as Kubernetes writes them (`KubeTime`).
 enum Timestamp {
-    static func format(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970.rounded(.down))
-        var tm = tm()
-        gmtime_r(&t, &tm)
-        func pad(_ v: Int32, _ width: Int = 2) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return "\(pad(tm.tm_year + 1900, 4))-\(pad(tm.tm_mon + 1))-\(pad(tm.tm_mday))T\(pad(tm.tm_hour)):\(pad(tm.tm_min)):\(pad(tm.tm_sec))Z"
-    }
+    static func format(_ date: Date) -> String { KubeTime.format(date) }
 
     static func now() -> String { format(Date()) }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import SkiffStore
 import SkiffStoreEtcd
+import SkiffStoreTesting
 
 /// The stores `skiff bench store` can open, each fresh in a temporary directory.
 public enum StoreBenchBackends {

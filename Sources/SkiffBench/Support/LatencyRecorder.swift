@@ -11,18 +11,18 @@ public struct LatencySummary: Sendable {
         let sorted = samples.sorted()
         operations = sorted.count
         self.seconds = seconds
-        p50 = Self.percentile(sorted, 0.50)
-        p99 = Self.percentile(sorted, 0.99)
-    }
-
-    static func percentile(_ sorted: [Duration], _ q: Double) -> Duration {
-        guard !sorted.isEmpty else { return .zero }
-        let index = min(sorted.count - 1, Int((Double(sorted.count) * q).rounded(.up)) - 1)
-        return sorted[max(0, index)]
+        p50 = percentile(sorted, 0.50, isSorted: true) ?? .zero
+        p99 = percentile(sorted, 0.99, isSorted: true) ?? .zero
     }
 }
 
 extension Duration {
+    /// In seconds, for rates and tables.
+    var inSeconds: Double {
+        let (seconds, attoseconds) = components
+        return Double(seconds) + Double(attoseconds) / 1e18
+    }
+
     /// Milliseconds with two decimals, for tables.
     public var milliseconds: Double {
         let (seconds, attoseconds) = components

@@ -153,7 +153,7 @@ public struct ContainerStatus: Sendable, Equatable {
     }
 
     /// Kubernetes' reason for an exit code: 0 Completed, otherwise Error (OOMKilled is decided by the runtime).
-    static func reason(exitCode: Int32, oomKilled: Bool) -> ContainerExitReason {
+    package static func reason(exitCode: Int32, oomKilled: Bool) -> ContainerExitReason {
         oomKilled ? .oomKilled : (exitCode == 0 ? .completed : .error)
     }
 }
@@ -167,7 +167,7 @@ public struct ContainerFilter: Sendable, Equatable {
     public init(id: String? = nil, podSandboxID: String? = nil, state: ContainerState? = nil, labelSelector: [String: String] = [:]) {
         self.id = id; self.podSandboxID = podSandboxID; self.state = state; self.labelSelector = labelSelector
     }
-    func matches(_ status: ContainerStatus) -> Bool {
+    package func matches(_ status: ContainerStatus) -> Bool {
         if let id, !status.id.hasPrefix(id) { return false }
         if let podSandboxID, status.podSandboxID != podSandboxID { return false }
         if let state, status.state != state { return false }

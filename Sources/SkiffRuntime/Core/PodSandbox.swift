@@ -98,7 +98,7 @@ public struct PodSandboxFilter: Sendable, Equatable {
     public init(id: String? = nil, state: PodSandboxState? = nil, labelSelector: [String: String] = [:]) {
         self.id = id; self.state = state; self.labelSelector = labelSelector
     }
-    func matches(_ status: PodSandboxStatus) -> Bool {
+    package func matches(_ status: PodSandboxStatus) -> Bool {
         if let id, !status.id.hasPrefix(id) { return false }
         if let state, status.state != state { return false }
         return labelSelector.allSatisfy { status.labels[$0.key] == $0.value }

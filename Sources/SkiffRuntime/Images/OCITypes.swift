@@ -163,7 +163,7 @@ struct OCIMediaTypeProbe: Decodable {
 
 extension JSONDecoder {
     /// Decodes or throws `ImageError.corrupt` naming what was being decoded.
-    static func decodeImageJSON<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws(ImageError) -> T {
+    package static func decodeImageJSON<T: Decodable>(_ type: T.Type, from data: Data, what: String) throws(ImageError) -> T {
         do { return try JSONDecoder().decode(type, from: data) } catch {
             throw .corrupt("\(what) is not valid: \(error)")
         }

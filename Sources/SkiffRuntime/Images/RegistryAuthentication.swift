@@ -71,7 +71,7 @@ struct RegistryTokenResponse: Decodable {
 }
 
 /// The error body the distribution API returns: `{"errors":[{"code":…,"message":…}]}`.
-struct RegistryErrorResponse: Decodable {
+package struct RegistryErrorResponse: Decodable {
     struct Entry: Decodable {
         var code: String?
         var message: String?
@@ -80,7 +80,7 @@ struct RegistryErrorResponse: Decodable {
     var errors: [Entry]?
 
     /// `CODE: message; …`, or the raw body when it is not the standard shape.
-    static func summary(of data: Data) -> String {
+    package static func summary(of data: Data) -> String {
         if let decoded = try? JSONDecoder().decode(Self.self, from: data), let errors = decoded.errors, !errors.isEmpty {
             return errors.map { [$0.code, $0.message].compactMap { $0 }.joined(separator: ": ") }.joined(separator: "; ")
         }
@@ -90,7 +90,7 @@ struct RegistryErrorResponse: Decodable {
 
 extension RegistryCredentials {
     /// `Basic base64(user:password)`, when a username is set.
-    var basicAuthorization: String? {
+    package var basicAuthorization: String? {
         guard let username else { return nil }
         return "Basic " + Data("\(username):\(password ?? "")".utf8).base64EncodedString()
     }

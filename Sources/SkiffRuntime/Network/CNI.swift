@@ -86,43 +86,38 @@ struct CNINetwork: Sendable {
         _ = try await invoke("CHECK", plugin: bridgeConfig(prevResult: result), attachment: attachment, interface: "eth0")
     }
 
-    private func loopbackConfig() -> [String: Any] {
-        ["cniVersion": configuration.cniVersion, "name": "loopback", "type": "loopback"]
+    private func loopbackConfig() -> CNIPluginConfig {
+        CNIPluginConfig(cniVersion: configuration.cniVersion, name: "loopback", type: "loopback")
     }
 
-    private func bridgeConfig(prevResult: String? = nil) -> [String: Any] {
-        var config: [String: Any] = [
-            "cniVersion": configuration.cniVersion, "name": configuration.networkName, "type": "bridge",
-            "bridge": configuration.bridgeName, "isGateway": true, "ipMasq": configuration.ipMasquerade,
-            "hairpinMode": true,
-            "ipam": [
-                "type": "host-local", "ranges": [[["subnet": configuration.subnet]]],
-                "routes": [["dst": "0.0.0.0/0"]], "dataDir": configuration.ipamDataDirectory,
-            ] as [String: Any],
-        ]
-        if let prevResult, let parsed = Self.parse(prevResult) { config["prevResult"] = parsed }
+    private func bridgeConfig(prevResult: String? = nil) -> CNIPluginConfig {
+        var config = CNIPluginConfig(cniVersion: configuration.cniVersion, name: configuration.networkName, type: "bridge")
+        config.bridge = configuration.bridgeName
+        config.isGateway = true
+        config.ipMasq = configuration.ipMasquerade
+        config.hairpinMode = true
+        config.ipam = .init(type: "host-local", ranges: [[.init(subnet: configuration.subnet)]],
+                            routes: [.init(dst: "0.0.0.0/0")], dataDir: configuration.ipamDataDirectory)
+        config.prevResult = prevResult.flatMap(CNIResult.parse)
         return config
     }
 
-    private func portmapConfig(_ mappings: [PortMapping], prevResult: String?) -> [String: Any] {
-        var config: [String: Any] = [
-            "cniVersion": configuration.cniVersion, "name": configuration.networkName, "type": "portmap",
-            "capabilities": ["portMappings": true], "snat": true,
-            "runtimeConfig": ["portMappings": mappings.map { mapping -> [String: Any] in
-                var entry: [String: Any] = ["hostPort": mapping.hostPort, "containerPort": mapping.containerPort,
-                                            "protocol": mapping.protocol.rawValue.lowercased()]
-                if !mapping.hostIP.isEmpty { entry["hostIP"] = mapping.hostIP }
-                return entry
-            }],
-        ]
-        if let prevResult, let parsed = Self.parse(prevResult) { config["prevResult"] = parsed }
+    private func portmapConfig(_ mappings: [PortMapping], prevResult: String?) -> CNIPluginConfig {
+        var config = CNIPluginConfig(cniVersion: configuration.cniVersion, name: configuration.networkName, type: "portmap")
+        config.capabilities = ["portMappings": true]
+        config.snat = true
+        config.runtimeConfig = .init(portMappings: mappings.map {
+            .init(hostPort: $0.hostPort, containerPort: $0.containerPort, protocol: $0.protocol.rawValue.lowercased(),
+                  hostIP: $0.hostIP.isEmpty ? nil : $0.hostIP)
+        })
+        config.prevResult = prevResult.flatMap(CNIResult.parse)
         return config
     }
 
-    private func invoke(_ command: String, plugin: [String: Any], attachment: Attachment, interface: String) async throws(RuntimeError) -> String {
-        let type = plugin["type"] as? String ?? ""
+    private func invoke(_ command: String, plugin: CNIPluginConfig, attachment: Attachment, interface: String) async throws(RuntimeError) -> String {
+        let type = plugin.type
         let input: Data
-        do { input = try JSONSerialization.data(withJSONObject: plugin) } catch {
+        do { input = try plugin.encoded() } catch {
             throw .invalidArgument("CNI config for \(type): \(error)")
         }
         let environment = [
@@ -133,21 +128,16 @@ struct CNINetwork: Sendable {
         ]
         let output = try await Subprocess.run([configuration.pluginDirectory + "/" + type], input: Array(input), environment: environment)
         guard output.exitCode == 0 else {
-            let message = Self.parse(output.stdoutText)?["msg"] as? String ?? (output.stdoutText + output.stderrText)
+            let message = CNIErrorResult.parse(output.stdoutText)?.msg ?? (output.stdoutText + output.stderrText)
             throw .commandFailed("cni \(type) \(command)", output.exitCode, message)
         }
         return output.stdoutText
     }
 
-    static func parse(_ json: String) -> [String: Any]? {
-        (try? JSONSerialization.jsonObject(with: Data(json.utf8))) as? [String: Any]
-    }
-
-    /// The first IPv4 address of a CNI result (without the prefix length).
+    /// The first address of a CNI result (without the prefix length).
     static func firstIP(_ result: String) -> String? {
-        guard let ips = parse(result)?["ips"] as? [[String: Any]] else { return nil }
-        for entry in ips {
-            if let address = entry["address"] as? String, let ip = address.split(separator: "/").first { return String(ip) }
+        for entry in CNIResult.parse(result)?.ips ?? [] {
+            if let ip = entry.address.split(separator: "/").first { return String(ip) }
         }
         return nil
     }

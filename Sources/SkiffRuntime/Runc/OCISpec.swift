@@ -1,7 +1,7 @@
 import Foundation
 
 /// Builds a container's OCI runtime `config.json` (runtime-spec 1.0) from the CRI request.
-struct OCISpec {
+package struct OCISpec {
     /// Docker's default capability set.
     static let defaultCapabilities = [
         "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID", "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID",
@@ -23,13 +23,18 @@ struct OCISpec {
     static let readonlyPaths = ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]
 
     /// Where a sandbox's shared files and namespaces are.
-    struct SandboxPaths {
+    package struct SandboxPaths {
         var hostsFile: String
         var resolvConf: String
         var hostnameFile: String
         var netns: String?
         var ipcns: String
         var utsns: String?
+
+        package init(hostsFile: String, resolvConf: String, hostnameFile: String, netns: String?, ipcns: String, utsns: String?) {
+            self.hostsFile = hostsFile; self.resolvConf = resolvConf; self.hostnameFile = hostnameFile
+            self.netns = netns; self.ipcns = ipcns; self.utsns = utsns
+        }
     }
 
     var config: ContainerConfig
@@ -37,10 +42,14 @@ struct OCISpec {
     var sandbox: SandboxPaths
     var cgroupsPath: String
 
+    package init(config: ContainerConfig, image: ImageConfig, sandbox: SandboxPaths, cgroupsPath: String) {
+        self.config = config; self.image = image; self.sandbox = sandbox; self.cgroupsPath = cgroupsPath
+    }
+
     /// The process arguments after applying Kubernetes' command/args rules to the image config.
     var processArgs: [String] { image.resolveProcess(command: config.command, args: config.args) }
 
-    func build() throws(RuntimeError) -> [String: Any] {
+    package func build() throws(RuntimeError) -> OCIRuntimeSpec {
         guard !processArgs.isEmpty else { throw .invalidArgument("container \(config.metadata.name) has no command") }
         let security = config.securityContext
         var capabilities = security.privileged ? Self.allCapabilities : Self.defaultCapabilities
@@ -52,40 +61,32 @@ struct OCISpec {
             capabilities.append(added)
         }
         let (uid, gid) = user()
-        var process: [String: Any] = [
-            "terminal": config.tty,
-            "user": ["uid": uid, "gid": gid, "additionalGids": security.supplementalGroups],
-            "args": processArgs,
-            "env": environment(),
-            "cwd": config.workingDir.isEmpty ? (image.workingDir.isEmpty ? "/" : image.workingDir) : config.workingDir,
-            "capabilities": ["bounding": capabilities, "effective": capabilities, "permitted": capabilities],
-            "noNewPrivileges": security.noNewPrivileges,
-        ]
-        if uid != 0 { process["capabilities"] = ["bounding": capabilities, "effective": [String](), "permitted": [String]()] }
+        // A non-root user starts with no effective or permitted capabilities, as in Docker.
+        let process = OCIRuntimeSpec.Process(
+            terminal: config.tty,
+            user: .init(uid: uid, gid: gid, additionalGids: security.supplementalGroups),
+            args: processArgs,
+            env: environment(),
+            cwd: config.workingDir.isEmpty ? (image.workingDir.isEmpty ? "/" : image.workingDir) : config.workingDir,
+            capabilities: .init(bounding: capabilities, effective: uid == 0 ? capabilities : [], permitted: uid == 0 ? capabilities : []),
+            noNewPrivileges: security.noNewPrivileges)
 
-        var namespaces: [[String: Any]] = [["type": "pid"], ["type": "mount"], ["type": "ipc", "path": sandbox.ipcns]]
-        if let netns = sandbox.netns { namespaces.append(["type": "network", "path": netns]) }
-        if let utsns = sandbox.utsns { namespaces.append(["type": "uts", "path": utsns]) }
+        var namespaces: [OCIRuntimeSpec.Namespace] = [.init(type: "pid"), .init(type: "mount"), .init(type: "ipc", path: sandbox.ipcns)]
+        if let netns = sandbox.netns { namespaces.append(.init(type: "network", path: netns)) }
+        if let utsns = sandbox.utsns { namespaces.append(.init(type: "uts", path: utsns)) }
 
-        var linux: [String: Any] = [
-            "namespaces": namespaces,
-            "cgroupsPath": cgroupsPath,
-            "resources": resources(),
-        ]
-        if !security.privileged {
-            linux["maskedPaths"] = Self.maskedPaths
-            linux["readonlyPaths"] = Self.readonlyPaths
-        }
-        if !config.devices.isEmpty {
-            linux["devices"] = config.devices.compactMap(Self.deviceEntry)
-        }
-        return [
-            "ociVersion": "1.0.2",
-            "process": process,
-            "root": ["path": "rootfs", "readonly": security.readOnlyRootFilesystem],
-            "mounts": mounts(),
-            "linux": linux,
-        ]
+        let linux = OCIRuntimeSpec.Linux(
+            namespaces: namespaces,
+            cgroupsPath: cgroupsPath,
+            resources: resources(),
+            maskedPaths: security.privileged ? nil : Self.maskedPaths,
+            readonlyPaths: security.privileged ? nil : Self.readonlyPaths,
+            devices: config.devices.isEmpty ? nil : config.devices.compactMap(Self.deviceEntry))
+        return OCIRuntimeSpec(
+            process: process,
+            root: .init(path: "rootfs", readonly: security.readOnlyRootFilesystem),
+            mounts: mounts(),
+            linux: linux)
     }
 
     private func user() -> (UInt32, UInt32) {
@@ -108,25 +109,26 @@ struct OCISpec {
         return order.compactMap { values[$0] }
     }
 
-    private func mounts() -> [[String: Any]] {
-        var mounts: [[String: Any]] = [
-            ["destination": "/proc", "type": "proc", "source": "proc", "options": ["nosuid", "noexec", "nodev"]],
-            ["destination": "/dev", "type": "tmpfs", "source": "tmpfs", "options": ["nosuid", "strictatime", "mode=755", "size=65536k"]],
-            ["destination": "/dev/pts", "type": "devpts", "source": "devpts",
-             "options": ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]],
-            ["destination": "/dev/shm", "type": "tmpfs", "source": "shm", "options": ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]],
-            ["destination": "/dev/mqueue", "type": "mqueue", "source": "mqueue", "options": ["nosuid", "noexec", "nodev"]],
+    private func mounts() -> [OCIRuntimeSpec.Mount] {
+        typealias Mount = OCIRuntimeSpec.Mount
+        var mounts: [Mount] = [
+            Mount(destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"]),
+            Mount(destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"]),
+            Mount(destination: "/dev/pts", type: "devpts", source: "devpts",
+                  options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5"]),
+            Mount(destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"]),
+            Mount(destination: "/dev/mqueue", type: "mqueue", source: "mqueue", options: ["nosuid", "noexec", "nodev"]),
         ]
         let sysOptions = config.securityContext.privileged ? "rw" : "ro"
         if sandbox.netns != nil {
-            mounts.append(["destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["nosuid", "noexec", "nodev", sysOptions]])
+            mounts.append(Mount(destination: "/sys", type: "sysfs", source: "sysfs", options: ["nosuid", "noexec", "nodev", sysOptions]))
         } else {
             // sysfs cannot be mounted afresh outside an owned network namespace; bind the host's.
-            mounts.append(["destination": "/sys", "type": "bind", "source": "/sys", "options": ["rbind", "nosuid", "noexec", "nodev", sysOptions]])
+            mounts.append(Mount(destination: "/sys", type: "bind", source: "/sys", options: ["rbind", "nosuid", "noexec", "nodev", sysOptions]))
         }
-        mounts.append(["destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "relatime", sysOptions]])
-        func bind(_ source: String, _ destination: String, readOnly: Bool) -> [String: Any] {
-            ["destination": destination, "type": "bind", "source": source, "options": ["rbind", "rprivate", readOnly ? "ro" : "rw"]]
+        mounts.append(Mount(destination: "/sys/fs/cgroup", type: "cgroup", source: "cgroup", options: ["nosuid", "noexec", "nodev", "relatime", sysOptions]))
+        func bind(_ source: String, _ destination: String, readOnly: Bool) -> Mount {
+            Mount(destination: destination, type: "bind", source: source, options: ["rbind", "rprivate", readOnly ? "ro" : "rw"])
         }
         mounts.append(bind(sandbox.hostsFile, "/etc/hosts", readOnly: false))
         mounts.append(bind(sandbox.resolvConf, "/etc/resolv.conf", readOnly: false))
@@ -138,40 +140,39 @@ struct OCISpec {
         return mounts
     }
 
-    private func resources() -> [String: Any] {
+    private func resources() -> OCIRuntimeSpec.Resources {
         let limits = config.resources
-        var resources: [String: Any] = [:]
+        var resources = OCIRuntimeSpec.Resources()
         if !config.securityContext.privileged {
-            var rules: [[String: Any]] = [["allow": false, "access": "rwm"]]
+            // Deny every device, then allow the ones the container was given.
+            var rules = [OCIRuntimeSpec.DeviceRule(allow: false, access: "rwm")]
             for device in config.devices {
                 if let entry = Self.deviceEntry(device) {
-                    rules.append(["allow": true, "type": entry["type"] ?? "c", "major": entry["major"] ?? 0,
-                                  "minor": entry["minor"] ?? 0, "access": device.permissions])
+                    rules.append(.init(allow: true, type: entry.type, major: entry.major, minor: entry.minor, access: device.permissions))
                 }
             }
-            resources["devices"] = rules
+            resources.devices = rules
         }
-        var memory: [String: Any] = [:]
-        if limits.memoryLimitInBytes > 0 { memory["limit"] = limits.memoryLimitInBytes; memory["swap"] = limits.memoryLimitInBytes }
-        if !memory.isEmpty { resources["memory"] = memory }
-        var cpu: [String: Any] = [:]
-        if limits.cpuShares > 0 { cpu["shares"] = limits.cpuShares }
-        if limits.cpuQuota > 0 { cpu["quota"] = limits.cpuQuota }
-        if limits.cpuPeriod > 0 { cpu["period"] = limits.cpuPeriod }
-        if !cpu.isEmpty { resources["cpu"] = cpu }
-        if limits.pidsLimit > 0 { resources["pids"] = ["limit": limits.pidsLimit] }
+        if limits.memoryLimitInBytes > 0 {
+            resources.memory = .init(limit: limits.memoryLimitInBytes, swap: limits.memoryLimitInBytes)
+        }
+        let cpu = OCIRuntimeSpec.CPU(shares: limits.cpuShares > 0 ? limits.cpuShares : nil,
+                                     quota: limits.cpuQuota > 0 ? limits.cpuQuota : nil,
+                                     period: limits.cpuPeriod > 0 ? limits.cpuPeriod : nil)
+        if cpu != OCIRuntimeSpec.CPU() { resources.cpu = cpu }
+        if limits.pidsLimit > 0 { resources.pids = .init(limit: limits.pidsLimit) }
         return resources
     }
 
     /// The device node's type and numbers, read from the host; nil when it is not a device.
-    static func deviceEntry(_ device: Device) -> [String: Any]? {
+    static func deviceEntry(_ device: Device) -> OCIRuntimeSpec.Device? {
         var info = stat()
         guard stat(device.hostPath, &info) == 0 else { return nil }
         let kind = info.st_mode & S_IFMT
         guard kind == S_IFCHR || kind == S_IFBLK else { return nil }
         let major = (info.st_rdev >> 8) & 0xfff | ((info.st_rdev >> 32) & ~0xfff)
         let minor = (info.st_rdev & 0xff) | ((info.st_rdev >> 12) & ~0xff)
-        return ["path": device.containerPath, "type": kind == S_IFCHR ? "c" : "b", "major": Int(major), "minor": Int(minor),
-                "fileMode": Int(info.st_mode & 0o777), "uid": 0, "gid": 0]
+        return OCIRuntimeSpec.Device(path: device.containerPath, type: kind == S_IFCHR ? "c" : "b", major: Int64(major),
+                                     minor: Int64(minor), fileMode: UInt32(info.st_mode & 0o777), uid: 0, gid: 0)
     }
 }

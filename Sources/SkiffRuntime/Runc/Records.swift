@@ -58,15 +58,24 @@ enum JSONFile {
     }
 }
 
+/// The one ISO-8601 (RFC 3339) form of the runtime's records: UTC with milliseconds; whole
+/// seconds are accepted when reading.
+enum RecordTime {
+    static let withFractions = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+    static let wholeSeconds = Date.ISO8601FormatStyle()
+
+    static func format(_ date: Date) -> String { withFractions.format(date) }
+
+    static func parse(_ text: String) -> Date? {
+        (try? withFractions.parse(text)) ?? (try? wholeSeconds.parse(text))
+    }
+}
+
 extension JSONDecoder.DateDecodingStrategy {
     static var iso8601WithFractions: Self {
         .custom { decoder in
             let text = try decoder.singleValueContainer().decode(String.self)
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            if let date = formatter.date(from: text) { return date }
-            formatter.formatOptions = [.withInternetDateTime]
-            if let date = formatter.date(from: text) { return date }
+            if let date = RecordTime.parse(text) { return date }
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "bad date \(text)"))
         }
     }
@@ -75,16 +84,14 @@ extension JSONDecoder.DateDecodingStrategy {
 extension JSONEncoder.DateEncodingStrategy {
     static var iso8601WithFractions: Self {
         .custom { date, encoder in
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             var container = encoder.singleValueContainer()
-            try container.encode(formatter.string(from: date))
+            try container.encode(RecordTime.format(date))
         }
     }
 }
 
 /// Random identifiers like CRI's (hex), 32 characters so paths and mount options stay short.
-func newIdentifier() -> String {
+package func newIdentifier() -> String {
     var generator = SystemRandomNumberGenerator()
     return (0..<4).map { _ in
         let value = generator.next() as UInt64

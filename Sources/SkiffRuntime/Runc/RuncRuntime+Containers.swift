@@ -83,7 +83,7 @@ extension RuncRuntime {
                                ipcns: namespacePath(podSandboxID, "ipc"),
                                utsns: sandbox.config.hostNetwork ? nil : namespacePath(podSandboxID, "uts")),
                 cgroupsPath: cgroupsPath)
-            let json = try JSONSerialization.data(withJSONObject: try spec.build(), options: [.sortedKeys])
+            let json = try spec.build().encoded()
             try json.write(to: URL(fileURLWithPath: dir + "/bundle/config.json"))
             try saveContainer(record)
             let argv = [configuration.shimExecutable, "shim", "run", "--id", id, "--bundle", dir + "/bundle",

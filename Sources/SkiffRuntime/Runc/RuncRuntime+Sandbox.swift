@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -139,7 +140,7 @@ extension RuncRuntime {
 
     /// Starts a detached helper (own session, reaped in the background) and waits for its readiness line on fd 3.
     func spawnDetached(_ argv: [String], logPath: String) async throws(RuntimeError) -> Int32 {
-        let ready = try Pipe2.make()
+        let ready = try Pipe2.open()
         let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
         let logFD = open(logPath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         defer { close(devNull); if logFD >= 0 { close(logFD) } }
@@ -152,7 +153,7 @@ extension RuncRuntime {
             throw error
         }
         close(ready.write)
-        Subprocess.reapInBackground(pid)
+        ChildProcess.reapInBackground(pid)
         return try await awaitReadiness(pid: pid, readiness: ready.read, argv: argv, logPath: logPath)
     }
 

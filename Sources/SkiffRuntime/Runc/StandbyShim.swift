@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -52,7 +53,7 @@ final class StandbyShimPool: Sendable {
             files: [(0, assignment.read), (1, devNull), (2, devNull), (ContainerShim.readinessFD, readiness.write)],
             newSession: true)
         else { close(assignment.write); close(readiness.read); return }
-        Subprocess.reapInBackground(pid)
+        ChildProcess.reapInBackground(pid)
         let standby = Standby(pid: pid, assignment: assignment.write, readiness: readiness.read)
         let extra = waiting.withLock { current -> Standby? in
             if current == nil { current = standby; return nil }

@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc

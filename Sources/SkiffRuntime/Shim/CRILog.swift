@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -32,20 +33,20 @@ public struct CRILogEntry: Sendable, Equatable {
 /// Writes container output to a file in the CRI log format. Lines longer than `maxLineBytes`
 /// are split into partial ("P") entries; a final fragment without newline is flushed as full ("F")
 /// when the stream ends. Safe to use from the stdout and stderr reader threads at once.
-final class CRILogWriter: Sendable {
+package final class CRILogWriter: Sendable {
     private let fd: Int32
     private let state = Mutex<[OutputStreamKind: [UInt8]]>([:])
     private let maxLineBytes: Int
 
     /// Opens (appending, creating) `path`; an empty path discards output.
-    init(path: String, maxLineBytes: Int = 16 * 1024) {
+    package init(path: String, maxLineBytes: Int = 16 * 1024) {
         self.fd = path.isEmpty ? -1 : open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o640)
         self.maxLineBytes = maxLineBytes
     }
 
     deinit { if fd >= 0 { close(fd) } }
 
-    func write(_ stream: OutputStreamKind, _ bytes: some Collection<UInt8>) {
+    package func write(_ stream: OutputStreamKind, _ bytes: some Collection<UInt8>) {
         state.withLock { pending in
             var buffer = pending[stream, default: []]
             buffer.append(contentsOf: bytes)

@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,7 +70,7 @@ package enum ContainerShim {
             if options.tty { files = [(0, null), (1, null), (2, null)] }
             let pid = try Subprocess.spawn(argv, files: files)
             if let console { master = console.receiveMaster() ?? -1 }
-            createStatus = Subprocess.waitForExit(pid)
+            createStatus = ChildProcess.waitForExit(pid)
         } catch { return fail("\(error)") }
         close(stdoutPipe.write); close(stderrPipe.write)
         if !options.tty { close(stdinFD) }
@@ -115,7 +116,7 @@ package enum ContainerShim {
         close(readinessFD)
 
         // Reap every orphan handed to us; stop when the container's init has exited.
-        let exitCode = Subprocess.reapChildren(until: initPID) ?? -1
+        let exitCode = ChildProcess.reapChildren(until: initPID) ?? -1
         // The pipes close once the init and everything in its PID namespace is gone.
         for reader in readers { reader.wait() }
         hub.closeAll()

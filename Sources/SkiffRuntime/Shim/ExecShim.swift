@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -70,7 +71,7 @@ package enum ExecShim {
             let files = standard.map { (child: $0, parent: options.tty ? null : $0) }
             let runtime = try Subprocess.spawn(argv, files: files)
             if let console { master = console.receiveMaster() ?? -1 }
-            status = Subprocess.waitForExit(runtime)
+            status = ChildProcess.waitForExit(runtime)
         } catch { return fail("\(error)") }
         guard status == 0, !options.tty || master >= 0,
               let text = try? String(contentsOfFile: pidFile, encoding: .utf8),
@@ -105,7 +106,7 @@ package enum ExecShim {
             outputDone.signal()
         }
 
-        let exitCode = Subprocess.reapChildren(until: pid) ?? 137
+        let exitCode = ChildProcess.reapChildren(until: pid) ?? 137
         // Output a background process still writes to the terminal is not waited for indefinitely.
         _ = outputDone.wait(timeout: .now() + .seconds(2))
         return exitCode

@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -9,8 +10,8 @@ extension ProcessStreams {
     /// process runs; an exec that could not start throws with runc's message. Closing the session
     /// asks the shim to kill the process; `wait()` returns the process's exit code.
     static func startExecShim(_ argv: [String], tty: Bool, openStdin: Bool) async throws(RuntimeError) -> StreamSession {
-        let stdinPipe = try Pipe2.make(), stdoutPipe = try Pipe2.make(), stderrPipe = try Pipe2.make()
-        let readiness = try Pipe2.make()
+        let stdinPipe = try Pipe2.open(), stdoutPipe = try Pipe2.open(), stderrPipe = try Pipe2.open()
+        let readiness = try Pipe2.open()
         let all = [stdinPipe.read, stdinPipe.write, stdoutPipe.read, stdoutPipe.write, stderrPipe.read, stderrPipe.write,
                    readiness.read, readiness.write]
         let pid: Int32
@@ -24,7 +25,7 @@ extension ProcessStreams {
         }
         close(stdinPipe.read); close(stdoutPipe.write); close(stderrPipe.write); close(readiness.write)
         let exit = ExitBox()
-        Thread.detachNewThread { exit.set(Subprocess.waitForExit(pid)) }
+        Thread.detachNewThread { exit.set(ChildProcess.waitForExit(pid)) }
         let report: [UInt8] = await onThread {
             var bytes: [UInt8] = []
             pump(readiness.read) { bytes += $0 }

@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -9,7 +10,7 @@ import Glibc
 enum ProcessStreams {
     /// Starts `argv` with piped stdio and returns a session over it. `wait()` returns its exit code.
     static func start(_ argv: [String], openStdin: Bool) throws(RuntimeError) -> StreamSession {
-        let stdinPipe = try Pipe2.make(), stdoutPipe = try Pipe2.make(), stderrPipe = try Pipe2.make()
+        let stdinPipe = try Pipe2.open(), stdoutPipe = try Pipe2.open(), stderrPipe = try Pipe2.open()
         let pid: Int32
         do {
             pid = try Subprocess.spawn(argv, files: [(0, stdinPipe.read), (1, stdoutPipe.write), (2, stderrPipe.write)])
@@ -22,7 +23,7 @@ enum ProcessStreams {
         if !openStdin { input.withLock { close($0); $0 = -1 } }
         let output = outputStream(stdout: stdoutPipe.read, stderr: stderrPipe.read)
         let exit = ExitBox()
-        Thread.detachNewThread { exit.set(Subprocess.waitForExit(pid)) }
+        Thread.detachNewThread { exit.set(ChildProcess.waitForExit(pid)) }
         return StreamSession(output: output, operations: .init(
             write: { bytes in
                 let fd = input.withLock { $0 }
@@ -86,26 +87,3 @@ enum ProcessStreams {
     }
 }
 
-/// A value set once by a thread and awaited by tasks.
-final class ExitBox: Sendable {
-    private let state = Mutex<(Int32?, [CheckedContinuation<Int32, Never>])>((nil, []))
-    var isSet: Bool { state.withLock { $0.0 != nil } }
-    func set(_ value: Int32) {
-        let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
-            state.0 = value
-            defer { state.1 = [] }
-            return state.1
-        }
-        for waiter in waiters { waiter.resume(returning: value) }
-    }
-    func value() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let ready = state.withLock { state -> Int32? in
-                if let value = state.0 { return value }
-                state.1.append(continuation)
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-    }
-}

@@ -177,8 +177,8 @@ struct ExecAndNetworkTests {
 
     /// The host end of the pod's veth pair: the CNI result's interface with a MAC but no sandbox, not the bridge.
     static func hostInterface(_ result: String) -> String? {
-        let interfaces = CNINetwork.parse(result)?["interfaces"] as? [[String: Any]] ?? []
-        return interfaces.first { $0["sandbox"] == nil && ($0["name"] as? String)?.hasPrefix("veth") == true }?["name"] as? String
+        let interfaces = CNIResult.parse(result)?.interfaces ?? []
+        return interfaces.first { $0.sandbox == nil && $0.name.hasPrefix("veth") }?.name
     }
 
     @Test("a failed container creation is rolled back", arguments: [RuntimeKind.runc])

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkiffRuntime
+import SkiffRuntimeTesting
 
 /// The implementations the conformance suite runs against.
 enum RuntimeKind: String, CaseIterable, Sendable, CustomTestStringConvertible {

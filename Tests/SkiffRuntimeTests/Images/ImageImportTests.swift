@@ -7,7 +7,7 @@ struct ImageImportTests {
     @Test("importing an OCI layout tarball records the image and unpacks its layer")
     func importTarball() async throws {
         try await withImageTestDirectory { directory in
-            let built = try await BusyboxImageBuilder().writeTarball(to: directory + "/busybox.tar")
+            let built = try await OfflineBusyboxImage().writeTarball(to: directory + "/busybox.tar")
             let store = try OCIImageStore(root: directory + "/store")
             let images = try await store.importImage(from: directory + "/busybox.tar")
             #expect(images.count == 1)
@@ -31,9 +31,9 @@ struct ImageImportTests {
     @Test("importing a gzip'd tarball and a layout directory both work, and survive a new store instance")
     func importLayoutDirectoryAndGzip() async throws {
         try await withImageTestDirectory { directory in
-            let builder = BusyboxImageBuilder(config: ImageConfig(entrypoint: ["/bin/echo"], cmd: ["hi"], exposedPorts: ["80/tcp"], labels: ["a": "b"]))
+            let builder = OfflineBusyboxImage(config: ImageConfig(entrypoint: ["/bin/echo"], cmd: ["hi"], exposedPorts: ["80/tcp"], labels: ["a": "b"]))
             try await builder.writeLayout(to: directory + "/layout", reference: "127.0.0.1:5000/test/echo:1")
-            try await BusyboxImageBuilder().writeTarball(to: directory + "/busybox.tar.gz", gzip: true)
+            try await OfflineBusyboxImage().writeTarball(to: directory + "/busybox.tar.gz", gzip: true)
             let store = try OCIImageStore(root: directory + "/store")
             let fromDirectory = try #require(try await store.importImage(from: directory + "/layout").first)
             let fromGzip = try #require(try await store.importImage(from: directory + "/busybox.tar.gz").first)
@@ -52,7 +52,7 @@ struct ImageImportTests {
     @Test("a docker save archive imports with its repo tags")
     func importDockerSave() async throws {
         try await withImageTestDirectory { directory in
-            let layer = try BusyboxImageBuilder().baseLayer().bytes()
+            let layer = try OfflineBusyboxImage().baseLayer().bytes()
             let configuration = OCIImageConfiguration(
                 config: .init(Env: ["PATH=/bin"], Cmd: ["sh", "-c", "echo saved"]),
                 rootfs: .init(diff_ids: [OCIDigest.of(layer)])
@@ -76,7 +76,7 @@ struct ImageImportTests {
     @Test("OCI whiteouts become an overlayfs char device and opaque xattr")
     func whiteouts() async throws {
         try await withImageTestDirectory { directory in
-            try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
+            try await OfflineBusyboxImage().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
             let store = try OCIImageStore(root: directory + "/store")
             let image = try #require(try await store.importImage(from: directory + "/layout").first)
             #expect(image.layerDirectories.count == 2)
@@ -95,8 +95,8 @@ struct ImageImportTests {
     @Test("two images sharing a layer unpack it once and removing one keeps it")
     func sharedLayers() async throws {
         try await withImageTestDirectory { directory in
-            let base = try await BusyboxImageBuilder().writeLayout(to: directory + "/base", reference: "test/base:1")
-            let layered = try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layered", reference: "test/layered:1")
+            let base = try await OfflineBusyboxImage().writeLayout(to: directory + "/base", reference: "test/base:1")
+            let layered = try await OfflineBusyboxImage().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layered", reference: "test/layered:1")
             #expect(base.layerDigests[0] == layered.layerDigests[0])
             let store = try OCIImageStore(root: directory + "/store")
             let first = try #require(try await store.importImage(from: directory + "/base").first)
@@ -124,7 +124,7 @@ struct ImageImportTests {
     @Test("a layer that does not match its digest is refused and leaves nothing behind")
     func corruptLayer() async throws {
         try await withImageTestDirectory { directory in
-            let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
+            let built = try await OfflineBusyboxImage().writeLayout(to: directory + "/layout")
             try corruptImageTestFile(at: directory + "/layout/blobs/sha256/" + built.layerDigests[0].dropFirst(7))
             let store = try OCIImageStore(root: directory + "/store")
             await #expect {

@@ -1,13 +1,14 @@
 import Foundation
 import Testing
 @testable import SkiffRuntime
+import SkiffRuntimeTesting
 
 @Suite("Unpacked layers as overlayfs lowerdirs", .timeLimit(.minutes(5)))
 struct ImageOverlayTests {
     @Test("mounting an image's layers with overlayfs applies whiteouts and opaque directories")
     func overlayMount() async throws {
         try await withImageTestDirectory { directory in
-            try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
+            try await OfflineBusyboxImage().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout", reference: "test/layered:1")
             let store = try OCIImageStore(root: directory + "/store")
             let image = try #require(try await store.importImage(from: directory + "/layout").first)
             let merged = directory + "/merged"
@@ -36,7 +37,7 @@ struct RegistryAuthenticationTests {
         try await withImageTestDirectory { directory in
             let registry = try await LocalRegistry.start(authentication: .htpasswd(Self.htpasswd), credentials: Self.credentials)
             do {
-                let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
+                let built = try await OfflineBusyboxImage().writeLayout(to: directory + "/layout")
                 try await registry.push(layoutDirectory: directory + "/layout", repository: "private/busybox", tag: "1")
                 let store = try OCIImageStore(root: directory + "/store")
                 let reference = "\(registry.host)/private/busybox:1"
@@ -75,7 +76,7 @@ struct RegistryTokenAuthenticationTests {
                 credentials: RegistryCredentials(bearerToken: fixture.token)
             )
             do {
-                let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
+                let built = try await OfflineBusyboxImage().writeLayout(to: directory + "/layout")
                 try await registry.push(layoutDirectory: directory + "/layout", repository: "test/busybox", tag: "1")
                 let reference = "\(registry.host)/test/busybox:1"
                 let viaChallenge = try await OCIImageStore(root: directory + "/store1").pullImage(reference, credentials: nil)

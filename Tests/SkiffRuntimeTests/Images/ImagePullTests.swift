@@ -8,7 +8,7 @@ struct ImagePullTests {
     func pull() async throws {
         try await withImageTestDirectory { directory in
             try await withImageTestRegistry { registry in
-                let built = try await BusyboxImageBuilder().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout")
+                let built = try await OfflineBusyboxImage().adding(layer: imageTestWhiteoutLayer).writeLayout(to: directory + "/layout")
                 let manifestDigest = try await registry.push(layoutDirectory: directory + "/layout", repository: "test/busybox", tag: "1")
                 #expect(manifestDigest == built.manifestDigest)
 
@@ -39,8 +39,8 @@ struct ImagePullTests {
     func pullIndex() async throws {
         try await withImageTestDirectory { directory in
             try await withImageTestRegistry { registry in
-                let amd64 = try await BusyboxImageBuilder().writeLayout(to: directory + "/amd64")
-                let other = try await BusyboxImageBuilder(config: ImageConfig(cmd: ["other"])).writeLayout(to: directory + "/other")
+                let amd64 = try await OfflineBusyboxImage().writeLayout(to: directory + "/amd64")
+                let other = try await OfflineBusyboxImage(config: ImageConfig(cmd: ["other"])).writeLayout(to: directory + "/other")
                 try await registry.push(layoutDirectory: directory + "/amd64", repository: "test/multi", tag: "amd64")
                 try await registry.push(layoutDirectory: directory + "/other", repository: "test/multi", tag: "other")
                 func descriptor(_ built: BuiltImage, _ layout: String, arch: String) throws -> OCIDescriptor {
@@ -84,7 +84,7 @@ struct ImagePullTests {
     func corruptLayer() async throws {
         try await withImageTestDirectory { directory in
             try await withImageTestRegistry { registry in
-                let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
+                let built = try await OfflineBusyboxImage().writeLayout(to: directory + "/layout")
                 try await registry.push(layoutDirectory: directory + "/layout", repository: "test/corrupt", tag: "1")
                 try corruptImageTestFile(at: registry.blobDataPath(built.layerDigests[0]))
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import SkiffRuntime
+import SkiffRuntimeTesting
 
 @Suite("Pulling over HTTPS with a configured CA", .timeLimit(.minutes(5)))
 struct ImageTLSTests {
@@ -20,7 +21,7 @@ struct ImageTLSTests {
             let tls = try await Self.makeCertificates(in: directory)
             let registry = try await LocalRegistry.start(tls: tls)
             do {
-                let built = try await BusyboxImageBuilder().writeLayout(to: directory + "/layout")
+                let built = try await OfflineBusyboxImage().writeLayout(to: directory + "/layout")
                 try await registry.push(layoutDirectory: directory + "/layout", repository: "tls/busybox", tag: "1")
                 let reference = "\(registry.host)/tls/busybox:1"
 

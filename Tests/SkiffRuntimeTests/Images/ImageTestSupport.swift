@@ -1,5 +1,6 @@
 import Foundation
 @testable import SkiffRuntime
+import SkiffRuntimeTesting
 
 /// A fresh directory for one test, removed afterwards even when the body throws.
 func withImageTestDirectory<T>(_ body: (String) async throws -> T) async throws -> T {

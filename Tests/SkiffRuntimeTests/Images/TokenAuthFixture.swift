@@ -1,5 +1,7 @@
 import Foundation
 @testable import SkiffRuntime
+import SkiffRuntimeTesting
+import SkiffSystem
 
 /// A bearer-token setup for docker-registry built in code: a throwaway RSA key and self-signed
 /// certificate (openssl), one JWT granting pull and push on `repository`, and a static token
@@ -40,7 +42,7 @@ struct TokenAuthFixture {
         let root = directory + "/www"
         try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
         try JSONSerialization.data(withJSONObject: ["token": token]).write(to: URL(fileURLWithPath: root + "/token"))
-        let port = try LocalRegistry.freeLoopbackPort()
+        let port = try freeLoopbackPort()
         realm = "http://127.0.0.1:\(port)/token"
         server = Process()
         server.executableURL = URL(fileURLWithPath: "/bin/busybox")

@@ -1,6 +1,7 @@
 import Foundation
 import SkiffStore
 import SkiffStoreEtcd
+import SkiffStoreTesting
 import Testing
 
 /// Every backend the conformance suite runs against. Each test gets a fresh store (or, for

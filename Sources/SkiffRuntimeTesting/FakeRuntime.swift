@@ -1,4 +1,6 @@
 import Foundation
+import SkiffRuntime
+import SkiffSystem
 import Synchronization
 
 /// An in-memory `ContainerRuntime` for unit tests of callers (the kubelet). No process runs: a

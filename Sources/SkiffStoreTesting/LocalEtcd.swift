@@ -5,6 +5,9 @@ import Darwin
 #endif
 import Foundation
 import SkiffStore
+import SkiffStoreEtcd
+import SkiffSystem
+import Synchronization
 
 /// A single-member etcd (the real `/usr/bin/etcd`) on free loopback ports with its own temporary
 /// data directory, for tests and benchmarks.
@@ -25,7 +28,7 @@ public struct LocalEtcd: Sendable {
     public var dataDirectory: String { directory + "/data" }
     public var logFile: String { directory + "/etcd.log" }
 
-    private let process: ProcessHandle
+    private let process: ProcessSlot
 
     /// Starts etcd and waits (up to `timeout`) until it answers.
     /// - Parameters:
@@ -50,7 +53,7 @@ public struct LocalEtcd: Sendable {
             while peerPort == clientPort { peerPort = try freeLoopbackPort() }
             let etcd = LocalEtcd(
                 clientPort: clientPort, peerPort: peerPort, directory: directory, executable: executable,
-                process: ProcessHandle(extraArguments: extraArguments)
+                process: ProcessSlot(extraArguments: extraArguments)
             )
             try await etcd.launch(timeout: timeout)
             return etcd
@@ -75,19 +78,7 @@ public struct LocalEtcd: Sendable {
 
     private func terminate() async {
         guard let running = process.take() else { return }
-        running.terminate()
-        if await waitForExit(running, within: .seconds(5)) { return }
-        kill(running.processIdentifier, SIGKILL)
-        _ = await waitForExit(running, within: .seconds(10))
-    }
-
-    private func waitForExit(_ process: Process, within limit: Duration) async -> Bool {
-        let deadline = ContinuousClock.now + limit
-        while process.isRunning {
-            if ContinuousClock.now >= deadline { return false }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return true
+        await running.terminate(grace: .seconds(5))
     }
 
     private var arguments: [String] {
@@ -109,31 +100,24 @@ public struct LocalEtcd: Sendable {
     }
 
     private func launch(timeout: Duration) async throws {
-        if !FileManager.default.fileExists(atPath: logFile) {
-            _ = FileManager.default.createFile(atPath: logFile, contents: nil)
-        }
-        guard let log = FileHandle(forWritingAtPath: logFile) else {
-            throw LocalEtcdError.setup("cannot open \(logFile)")
-        }
-        log.seekToEndOfFile()
-        let child = Process()
-        child.executableURL = URL(fileURLWithPath: executable)
-        child.arguments = arguments
-        child.standardOutput = log
-        child.standardError = log
-        child.standardInput = FileHandle.nullDevice
+        let log = open(logFile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard log >= 0 else { throw LocalEtcdError.setup("cannot open \(logFile)") }
+        defer { close(log) }
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        guard devNull >= 0 else { throw LocalEtcdError.setup("cannot open /dev/null") }
+        defer { close(devNull) }
+        let child: ProcessHandle
         do {
-            try child.run()
+            child = try ProcessHandle.start([executable] + arguments, files: [(0, devNull), (1, log), (2, log)])
         } catch {
             throw LocalEtcdError.setup("cannot run \(executable): \(error)")
         }
-        try? log.close()
         process.set(child)
         let deadline = ContinuousClock.now + timeout
         while true {
-            if !child.isRunning {
+            if let status = child.exitCode {
                 _ = process.take()
-                throw LocalEtcdError.exited(status: child.terminationStatus, log: logTail())
+                throw LocalEtcdError.exited(status: status, log: logTail())
             }
             if let store = try? await EtcdStore.connect(endpoints: [endpoint], requestTimeout: .seconds(2)) {
                 await store.close()
@@ -169,49 +153,22 @@ public enum LocalEtcdError: Error, CustomStringConvertible {
     }
 }
 
-/// The running etcd process, shared by the copies of a `LocalEtcd`.
-// @unchecked: `Process` is not Sendable; it is only reached through the lock, and `take()` hands
-// it to exactly one caller (the one stopping it).
-private final class ProcessHandle: @unchecked Sendable {
+/// The running etcd process, shared by the copies of a `LocalEtcd`; `take()` hands it to exactly
+/// one caller (the one stopping it).
+private final class ProcessSlot: Sendable {
     let extraArguments: [String]
-    private let lock = NSLock()
-    private var running: Process?
+    private let running = Mutex<ProcessHandle?>(nil)
 
     init(extraArguments: [String]) { self.extraArguments = extraArguments }
 
-    func set(_ process: Process) {
-        lock.withLock { running = process }
+    func set(_ process: ProcessHandle) {
+        running.withLock { $0 = process }
     }
 
-    func take() -> Process? {
-        lock.withLock {
-            defer { running = nil }
-            return running
+    func take() -> ProcessHandle? {
+        running.withLock { current in
+            defer { current = nil }
+            return current
         }
     }
-}
-
-/// A TCP port on 127.0.0.1 that was free a moment ago (the kernel picks it).
-func freeLoopbackPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    guard fd >= 0 else { throw LocalEtcdError.setup("socket: errno \(errno)") }
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let bound = withUnsafePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-        }
-    }
-    guard bound == 0 else { throw LocalEtcdError.setup("bind: errno \(errno)") }
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let named = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            getsockname(fd, $0, &length)
-        }
-    }
-    guard named == 0 else { throw LocalEtcdError.setup("getsockname: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

@@ -1,6 +1,11 @@
 import AsyncHTTPClient
 import Foundation
 import NIOSSL
+import SkiffRuntime
+import SkiffSystem
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A real OCI registry on loopback for tests and benchmarks: Debian's `docker-registry`
 /// (distribution 2.x) with a temporary storage directory, plus a client for the push side of
@@ -98,21 +103,23 @@ public struct LocalRegistry: Sendable {
 
             """ + tlsSection + auth
         try ImageFiles.writeAtomically(Data(config.utf8), to: work + "/config.yml")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = ["serve", work + "/config.yml"]
-        _ = FileManager.default.createFile(atPath: work + "/registry.log", contents: nil)
-        let log = FileHandle(forWritingAtPath: work + "/registry.log")
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        do { try process.run() } catch {
+        let log = open(work + "/registry.log", O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let devNull = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        defer {
+            if log >= 0 { close(log) }
+            if devNull >= 0 { close(devNull) }
+        }
+        let handle: ProcessHandle
+        do {
+            guard log >= 0, devNull >= 0 else { throw ProcessError.system(operation: "open the registry log", errno: errno) }
+            handle = try ProcessHandle.start([executable, "serve", work + "/config.yml"], files: [(0, devNull), (1, log), (2, log)])
+        } catch {
             try? FileManager.default.removeItem(atPath: work)
             throw ImageError.io("cannot start \(executable): \(error)")
         }
         let registry = LocalRegistry(
             host: "127.0.0.1:\(port)", storageDirectory: storage, workDirectory: work, credentials: credentials,
-            certificateAuthority: tls?.certificateAuthority, handle: ProcessHandle(process)
+            certificateAuthority: tls?.certificateAuthority, handle: handle
         )
         do {
             try await registry.waitUntilReady()
@@ -125,7 +132,8 @@ public struct LocalRegistry: Sendable {
 
     /// Terminates the registry and deletes its storage. Safe to call more than once.
     public func stop() async {
-        await handle.terminate()
+        // A child may inherit an ignored SIGTERM; give it 5 s, then SIGKILL.
+        await handle.terminate(grace: .seconds(5))
         try? FileManager.default.removeItem(atPath: workDirectory)
     }
 
@@ -171,46 +179,5 @@ public struct LocalRegistry: Sendable {
             try await Task.sleep(for: .milliseconds(50))
         }
         throw ImageError.io("docker-registry on \(host) did not answer /v2/ within 10 s")
-    }
-
-    /// A TCP port on 127.0.0.1 that was free a moment ago.
-    package static func freeLoopbackPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw ImageError.io("socket() failed") }
-        defer { close(descriptor) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
-            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
-            }
-        }
-        guard bound else { throw ImageError.io("cannot bind a loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-}
-
-/// The registry process; `Process` is only touched through its thread-safe calls.
-private final class ProcessHandle: @unchecked Sendable {
-    private let process: Process
-
-    init(_ process: Process) { self.process = process }
-
-    var isRunning: Bool { process.isRunning }
-
-    func terminate() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            DispatchQueue.global().async {
-                if self.process.isRunning { self.process.terminate() }
-                // A child may inherit an ignored SIGTERM; give it 5 s, then SIGKILL.
-                for _ in 0..<100 where self.process.isRunning { usleep(50_000) }
-                if self.process.isRunning { kill(self.process.processIdentifier, SIGKILL) }
-                self.process.waitUntilExit()
-                continuation.resume()
-            }
-        }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import SkiffAPI
+import SkiffAPIServer
 import SkiffStore
 import Synchronization
 
@@ -203,14 +204,11 @@ public enum APIBenchmark {
         return (seconds(ContinuousClock.now - start), latencies)
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
+    static func seconds(_ d: Duration) -> Double { d.inSeconds }
 
+    /// Nearest-rank percentile (NaN when empty, printed as such).
     static func percentile(_ values: [Double], _ p: Double) -> Double {
-        guard !values.isEmpty else { return .nan }
-        let sorted = values.sorted()
-        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+        SkiffBench.percentile(values, p) ?? .nan
     }
 
     static func ms(_ s: Double) -> String { String(format: "%.2f ms", s * 1000) }

@@ -1,4 +1,7 @@
 import Foundation
+import SkiffRuntime
+import SkiffRuntimeTesting
+import SkiffSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -66,7 +69,7 @@ package struct RuntimeBenchmark: Sendable {
 
                 let rawID = "skiff-raw-\(tag)-\(index)"
                 clock = .now
-                let code = try await Subprocess.runQuietly([options.runtimeBinary, "--root", root + "/raw-state", "run", "-d", "--bundle", rawBundle, rawID])
+                let code = try await ChildProcess.runQuietly([options.runtimeBinary, "--root", root + "/raw-state", "run", "-d", "--bundle", rawBundle, rawID])
                 guard code == 0 else { throw RuntimeError.commandFailed("\(options.runtimeBinary) run -d", code, "raw container failed to start") }
                 results.rawStart.append(Self.seconds(clock.duration(to: .now)))
 
@@ -77,7 +80,7 @@ package struct RuntimeBenchmark: Sendable {
                 results.skiffStop.append(Self.seconds(clock.duration(to: .now)))
 
                 clock = .now
-                try await Subprocess.check([options.runtimeBinary, "--root", root + "/raw-state", "delete", "--force", rawID])
+                try await ChildProcess.check([options.runtimeBinary, "--root", root + "/raw-state", "delete", "--force", rawID])
                 results.rawStop.append(Self.seconds(clock.duration(to: .now)))
                 if (index + 1) % 10 == 0 { progress("\(index + 1)/\(options.count) pods") }
             }
@@ -92,8 +95,8 @@ package struct RuntimeBenchmark: Sendable {
     private func cleanup(runtime: RuncRuntime, configuration: RuncRuntimeConfiguration, root: String) async {
         for sandbox in (try? await runtime.listPodSandboxes(nil)) ?? [] { try? await runtime.removePodSandbox(sandbox.id) }
         let raw = (try? FileManager.default.contentsOfDirectory(atPath: root + "/raw-state")) ?? []
-        for id in raw { _ = try? await Subprocess.run([options.runtimeBinary, "--root", root + "/raw-state", "delete", "--force", id]) }
-        _ = try? await Subprocess.run(["/usr/sbin/ip", "link", "del", configuration.network.bridgeName])
+        for id in raw { _ = try? await ChildProcess.run([options.runtimeBinary, "--root", root + "/raw-state", "delete", "--force", id]) }
+        _ = try? await ChildProcess.run(["/usr/sbin/ip", "link", "del", configuration.network.bridgeName])
         for hierarchy in (try? FileManager.default.contentsOfDirectory(atPath: "/sys/fs/cgroup")) ?? [] {
             let dir = "/sys/fs/cgroup/\(hierarchy)/\(configuration.cgroupParent)"
             for child in (try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? [] where !child.contains(".") {
@@ -116,26 +119,18 @@ package struct RuntimeBenchmark: Sendable {
             sandbox: .init(hostsFile: hosts, resolvConf: hosts, hostnameFile: hosts, netns: "", ipcns: "", utsns: ""),
             cgroupsPath: "")
         var document = try spec.build()
-        var linux = document["linux"] as? [String: Any] ?? [:]
-        linux["namespaces"] = ["pid", "mount", "ipc", "uts", "network"].map { ["type": $0] }
-        linux.removeValue(forKey: "cgroupsPath")
-        document["linux"] = linux
-        document["root"] = ["path": images.layerDirectory, "readonly": true]
-        let json = try JSONSerialization.data(withJSONObject: document, options: [.sortedKeys])
-        try json.write(to: URL(fileURLWithPath: bundle + "/config.json"))
+        document.linux.namespaces = ["pid", "mount", "ipc", "uts", "network"].map { OCIRuntimeSpec.Namespace(type: $0) }
+        document.linux.cgroupsPath = nil
+        document.root = .init(path: images.layerDirectory, readonly: true)
+        try document.encoded().write(to: URL(fileURLWithPath: bundle + "/config.json"))
         return bundle
     }
 
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
-    }
+    static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
 
     /// Nearest-rank percentile of `samples` (0 when empty).
-    package static func percentile(_ samples: [Double], _ fraction: Double) -> Double {
-        guard !samples.isEmpty else { return 0 }
-        let sorted = samples.sorted()
-        let rank = Int((fraction * Double(sorted.count)).rounded(.up)) - 1
-        return sorted[min(max(rank, 0), sorted.count - 1)]
+    static func percentile(_ samples: [Double], _ fraction: Double) -> Double {
+        SkiffBench.percentile(samples, fraction) ?? 0
     }
 
     /// The table `skiff bench runtime` prints.

@@ -4,10 +4,10 @@ import Glibc
 
 /// Linux calls that Swift's Glibc module does not import (they need `_GNU_SOURCE` or are variadic),
 /// resolved once with `dlsym`.
-enum LinuxCalls {
-    static let cloneNewNet: Int32 = 0x4000_0000
-    static let prSetChildSubreaper: Int32 = 36
-    static let posixSpawnSetsid: Int16 = 0x80
+package enum LinuxCalls {
+    package static let cloneNewNet: Int32 = 0x4000_0000
+    package static let prSetChildSubreaper: Int32 = 36
+    package static let posixSpawnSetsid: Int16 = 0x80
 
     private typealias SetnsFn = @convention(c) (Int32, Int32) -> Int32
     private typealias PrctlFn = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
@@ -23,24 +23,24 @@ enum LinuxCalls {
         symbol("posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFromFn.self) }
 
     /// Moves the calling thread into the namespace referred to by `fd`.
-    static func setns(_ fd: Int32, _ type: Int32) -> Int32 {
+    package static func setns(_ fd: Int32, _ type: Int32) -> Int32 {
         guard let setnsFn else { errno = ENOSYS; return -1 }
         return setnsFn(fd, type)
     }
 
     /// Makes this process the reaper of its orphaned descendants (like containerd-shim).
-    static func becomeChildSubreaper() -> Bool {
+    package static func becomeChildSubreaper() -> Bool {
         guard let prctlFn else { return false }
         return prctlFn(prSetChildSubreaper, 1, 0, 0, 0) == 0
     }
 
     /// Closes every descriptor from `lowest` up in the spawned child (glibc ≥ 2.34).
-    static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Bool {
+    package static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Bool {
         guard let closeFromFn else { return false }
         return closeFromFn(actions, lowest) == 0
     }
 
-    static func errorText(_ code: Int32 = errno) -> String {
+    package static func errorText(_ code: Int32 = errno) -> String {
         String(cString: strerror(code))
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import SkiffRuntime
 
 extension LocalRegistry {
     /// Pushes one image of an OCI layout directory to `repository:tag` with the distribution

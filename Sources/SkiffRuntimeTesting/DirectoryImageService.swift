@@ -1,4 +1,6 @@
 import Foundation
+import SkiffRuntime
+import SkiffSystem
 
 /// A test double for `ImageService` that serves one image, `reference`, whose single layer is a directory
 /// built in code from the host's static busybox (`/bin/busybox`, Debian `busybox-static`) with one
@@ -40,15 +42,8 @@ public struct DirectoryImageService: ImageService {
     }
 
     private static func applets(_ busybox: String) throws -> [String] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: busybox)
-        process.arguments = ["--list"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
+        let output = try ChildProcess.runBlocking([busybox, "--list"])
+        return output.stdoutText.split(separator: "\n").map(String.init)
     }
 
     private var record: ImageRecord {

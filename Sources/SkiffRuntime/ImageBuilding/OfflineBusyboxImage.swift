@@ -1,12 +1,14 @@
 import Foundation
 
 /// Builds, in code, a small linux/amd64 OCI image around Debian's static busybox
-/// (package busybox-static): no downloaded images anywhere in tests or benchmarks.
+/// (package busybox-static). The product ships it for nodes without registry access
+/// (`skiff image build-busybox` writes it as a tarball for `skiff image import`); tests and
+/// benchmarks use it so that no image is ever downloaded.
 ///
 /// The base layer holds `/bin/busybox`, applet symlinks, `/etc/passwd`, `/etc/group`, `/tmp`
 /// and the usual empty mount points; the config runs `sh` with a PATH. Further layers
 /// (for whiteouts and layer sharing) are added with `adding(layer:)`.
-public struct BusyboxImageBuilder: Sendable {
+public struct OfflineBusyboxImage: Sendable {
     /// Applets linked into `/bin` (all present in Debian's busybox-static).
     public static let defaultApplets = [
         "sh", "ash", "ls", "cat", "echo", "sleep", "wget", "nc", "ip", "hostname", "id", "ps", "true", "false",
@@ -26,7 +28,7 @@ public struct BusyboxImageBuilder: Sendable {
     /// Layers added on top of the busybox layer, lowest first.
     public var extraLayers: [TarArchive]
 
-    public init(busyboxPath: String = "/bin/busybox", applets: [String] = BusyboxImageBuilder.defaultApplets, config: ImageConfig? = nil) {
+    public init(busyboxPath: String = "/bin/busybox", applets: [String] = OfflineBusyboxImage.defaultApplets, config: ImageConfig? = nil) {
         self.busyboxPath = busyboxPath
         self.applets = applets
         self.config = config ?? ImageConfig(cmd: ["sh"], env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"])
@@ -34,7 +36,7 @@ public struct BusyboxImageBuilder: Sendable {
     }
 
     /// A copy with `layer` added on top.
-    public func adding(layer: TarArchive) -> BusyboxImageBuilder {
+    public func adding(layer: TarArchive) -> OfflineBusyboxImage {
         var copy = self
         copy.extraLayers.append(layer)
         return copy
@@ -139,7 +141,7 @@ public struct BusyboxImageBuilder: Sendable {
     }
 }
 
-/// What `BusyboxImageBuilder` wrote.
+/// What `OfflineBusyboxImage` wrote.
 public struct BuiltImage: Sendable, Equatable {
     /// The normalized name recorded in the layout, e.g. `docker.io/library/busybox:latest`.
     public var reference: String
