@@ -5,11 +5,14 @@ import Testing
 /// The `/openapi/v3` content hashes (computed with swift-crypto in the server; SkiffAPI stays free of it).
 @Suite("OpenAPI v3 document hashes", .timeLimit(.minutes(5)))
 struct OpenAPIHashTests {
-    let deployments = OpenAPIResource(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", namespaced: true,
-                                      verbs: ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"],
-                                      subresources: ["status", "scale"])
-
-    var document: JSONValue { OpenAPIBuilder.document(group: "apps", version: "v1", resources: [deployments]) }
+    /// The apps/v1 document as the server builds it for its registry.
+    var document: JSONValue {
+        let resources = ResourceRegistry.builtin().resources(group: "apps", version: "v1").map {
+            OpenAPIResource(group: $0.group, version: $0.version, kind: $0.kind, plural: $0.plural, namespaced: $0.namespaced,
+                            verbs: $0.verbs, subresources: $0.subresources.map(\.rawValue))
+        }
+        return OpenAPIBuilder.document(group: "apps", version: "v1", resources: resources)
+    }
 
     @Test("the hash is stable and changes with the document; the index links documents by hash")
     func hashAndIndex() throws {

@@ -182,29 +182,11 @@ public enum APIBenchmark {
     /// Runs `operation(0..<count)` on `clients` concurrent workers; returns wall time and per-op latencies.
     static func concurrently(_ count: Int, _ clients: Int, _ operation: @escaping @Sendable (Int) async throws -> Void)
         async throws -> (Double, [Double]) {
-        let next = Locked(0)
-        let start = ContinuousClock.now
-        let latencies = try await withThrowingTaskGroup(of: [Double].self) { group in
-            for _ in 0..<clients {
-                group.addTask {
-                    var mine: [Double] = []
-                    while true {
-                        let i = next.withLock { n -> Int in n += 1; return n - 1 }
-                        if i >= count { return mine }
-                        let t0 = ContinuousClock.now
-                        try await operation(i)
-                        mine.append(seconds(ContinuousClock.now - t0))
-                    }
-                }
-            }
-            var all: [Double] = []
-            for try await part in group { all += part }
-            return all
-        }
-        return (seconds(ContinuousClock.now - start), latencies)
+        let (wall, latencies) = try await runConcurrently(count, workers: clients, operation)
+        return (wall.seconds, latencies.map(\.seconds))
     }
 
-    static func seconds(_ d: Duration) -> Double { d.inSeconds }
+    static func seconds(_ d: Duration) -> Double { d.seconds }
 
     /// Nearest-rank percentile (NaN when empty, printed as such).
     static func percentile(_ values: [Double], _ p: Double) -> Double {

@@ -126,7 +126,7 @@ package struct RuntimeBenchmark: Sendable {
         return bundle
     }
 
-    static func seconds(_ duration: Duration) -> Double { duration.inSeconds }
+    static func seconds(_ duration: Duration) -> Double { duration.seconds }
 
     /// Nearest-rank percentile of `samples` (0 when empty).
     static func percentile(_ samples: [Double], _ fraction: Double) -> Double {

@@ -129,27 +129,8 @@ public struct StoreBenchmark: Sendable {
 
     /// Runs `operation(i)` for i in 0..<total from `writers` concurrent tasks, timing each call.
     private func measure(total: Int, writers: Int, _ operation: @escaping @Sendable (Int) async throws -> Void) async throws -> LatencySummary {
-        let next = SharedCounter()
-        let clock = ContinuousClock()
-        let start = clock.now
-        let samples = try await withThrowingTaskGroup(of: [Duration].self) { group in
-            for _ in 0..<writers {
-                group.addTask {
-                    var mine: [Duration] = []
-                    while true {
-                        let i = next.next()
-                        if i >= total { return mine }
-                        let t = clock.now
-                        try await operation(i)
-                        mine.append(clock.now - t)
-                    }
-                }
-            }
-            var all: [Duration] = []
-            for try await part in group { all += part }
-            return all
-        }
-        return LatencySummary(samples: samples, seconds: (clock.now - start).seconds)
+        let (wall, samples) = try await runConcurrently(total, workers: writers, operation)
+        return LatencySummary(samples: samples, seconds: wall.seconds)
     }
 
     /// Writers stamp each value with the time they started the write; one watcher measures when
@@ -208,10 +189,4 @@ extension StoreBenchmark {
         }
         return table.render()
     }
-}
-
-/// Hands out 0, 1, 2, … to concurrent workers.
-final class SharedCounter: Sendable {
-    private let value = Atomic<Int>(0)
-    func next() -> Int { value.add(1, ordering: .relaxed).oldValue }
 }

@@ -17,12 +17,6 @@ public struct LatencySummary: Sendable {
 }
 
 extension Duration {
-    /// In seconds, for rates and tables.
-    var inSeconds: Double {
-        let (seconds, attoseconds) = components
-        return Double(seconds) + Double(attoseconds) / 1e18
-    }
-
     /// Milliseconds with two decimals, for tables.
     public var milliseconds: Double {
         let (seconds, attoseconds) = components

@@ -4,9 +4,9 @@ import Foundation
 /// common keys, the bridge and portmap plugins' keys Skiff sets, and the previous result on
 /// DEL and CHECK. Nil members are left out.
 struct CNIPluginConfig: Encodable, Sendable {
-    var cniVersion: String
-    var name: String
-    var type: String
+    let cniVersion: String
+    let name: String
+    let type: String
     // bridge
     var bridge: String?
     var isGateway: Bool?
@@ -61,9 +61,8 @@ struct CNIResult: Codable, Sendable, Equatable {
         var name: String
         var mac: String?
         var mtu: Int?
+        /// The network namespace path, for interfaces inside the sandbox.
         var sandbox: String?
-        var socketPath: String?
-        var pciID: String?
     }
 
     struct IP: Codable, Sendable, Equatable {
@@ -77,11 +76,6 @@ struct CNIResult: Codable, Sendable, Equatable {
     struct Route: Codable, Sendable, Equatable {
         var dst: String
         var gw: String?
-        var mtu: Int?
-        var advmss: Int?
-        var priority: Int?
-        var table: Int?
-        var scope: Int?
     }
 
     struct DNS: Codable, Sendable, Equatable {
