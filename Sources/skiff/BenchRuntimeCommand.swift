@@ -8,11 +8,13 @@ struct BenchRuntimeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runtime", abstract: "Container runtime benchmark: full pods vs raw `runc run -d` of the same bundle.")
 
-    @Option(help: "Number of pods (and raw runc containers).") var count = 100
+    @Option(help: "Number of pods (and raw runc containers); default 100, or 20 with --quick.") var count: Int?
+    @Flag(help: "A shorter run: 20 pods unless --count says otherwise.") var quick = false
     @Option(help: "OCI runtime binary (runc or crun).") var runtime = "/usr/sbin/runc"
     @Option(help: "Scratch directory (removed afterwards); default a fresh one under /tmp.") var workDirectory: String?
 
     func run() async throws {
+        let count = self.count ?? (quick ? 20 : 100)
         guard count > 0 else { throw ValidationError("--count must be positive") }
         let executable = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let benchmark = RuntimeBenchmark(options: .init(
