@@ -14,7 +14,7 @@ import Synchronization
 ///
 /// `execSync` and `exec` read the same `fake` directives (`stdout=`, `stderr=`, `exit=`); `["cat"]` echoes stdin.
 /// State lives in a shared `FakeRuntime.State`, so a second instance over the same state models a restart.
-public final class FakeRuntime: ContainerRuntime {
+public final class FakeRuntime: ContainerRuntime, DelegatesImageService {
     public final class State: Sendable {
         let data = Mutex(Data())
         public init() {}
@@ -258,11 +258,5 @@ public final class FakeRuntime: ContainerRuntime {
         return PodSandboxStats(podSandboxID: podSandboxID, timestamp: Date(), cpuUsageCoreNanoSeconds: 0, memoryWorkingSetBytes: 0, containers: stats)
     }
 
-    public func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws -> ImageRecord {
-        try await images.pullImage(reference, credentials: credentials)
-    }
-    public func importImage(from path: String) async throws -> [ImageRecord] { try await images.importImage(from: path) }
-    public func imageStatus(_ reference: String) async throws -> ImageRecord? { try await images.imageStatus(reference) }
-    public func listImages() async throws -> [ImageRecord] { try await images.listImages() }
-    public func removeImage(_ reference: String) async throws { try await images.removeImage(reference) }
+    public var imageService: any ImageService { images }
 }

@@ -1,5 +1,4 @@
 import SkiffStore
-import Synchronization
 
 /// `skiff bench store`: the same workloads against each backend, side by side.
 ///

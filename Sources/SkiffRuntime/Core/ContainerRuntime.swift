@@ -52,3 +52,20 @@ public protocol StatsProvider: Sendable {
 /// Everything a kubelet needs from a node's container runtime: CRI's RuntimeService and ImageService,
 /// composed from small roles so tests and callers can depend on only the part they use.
 public protocol ContainerRuntime: PodSandboxManager, ContainerManager, StreamingRuntime, StatsProvider, ImageService {}
+
+/// A runtime whose image calls go to a separate `ImageService` (containerd keeps its image
+/// store apart from its runtimes the same way); conformers get the image half for free.
+public protocol DelegatesImageService: ImageService {
+    /// Where image calls go.
+    var imageService: any ImageService { get }
+}
+
+extension DelegatesImageService {
+    public func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws -> ImageRecord {
+        try await imageService.pullImage(reference, credentials: credentials)
+    }
+    public func importImage(from path: String) async throws -> [ImageRecord] { try await imageService.importImage(from: path) }
+    public func imageStatus(_ reference: String) async throws -> ImageRecord? { try await imageService.imageStatus(reference) }
+    public func listImages() async throws -> [ImageRecord] { try await imageService.listImages() }
+    public func removeImage(_ reference: String) async throws { try await imageService.removeImage(reference) }
+}

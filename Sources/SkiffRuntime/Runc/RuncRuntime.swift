@@ -33,7 +33,7 @@ public struct RuncRuntimeConfiguration: Sendable {
 /// OCI bundles on overlayfs run by runc (or crun) under a per-container shim. All state lives in files
 /// under `stateDirectory`, so a new instance over the same directory sees what an earlier one created
 /// (recovery after an agent restart). Blocking work (runc, CNI, mounts) runs on dedicated threads.
-public final class RuncRuntime: ContainerRuntime {
+public final class RuncRuntime: ContainerRuntime, DelegatesImageService {
     public let configuration: RuncRuntimeConfiguration
     let images: any ImageService
     let network: CNINetwork
@@ -78,15 +78,8 @@ public final class RuncRuntime: ContainerRuntime {
         }
     }
 
-    // MARK: images — delegated to the image service.
-
-    public func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws -> ImageRecord {
-        try await images.pullImage(reference, credentials: credentials)
-    }
-    public func importImage(from path: String) async throws -> [ImageRecord] { try await images.importImage(from: path) }
-    public func imageStatus(_ reference: String) async throws -> ImageRecord? { try await images.imageStatus(reference) }
-    public func listImages() async throws -> [ImageRecord] { try await images.listImages() }
-    public func removeImage(_ reference: String) async throws { try await images.removeImage(reference) }
+    /// Image calls go to the image service (`DelegatesImageService`).
+    public var imageService: any ImageService { images }
 }
 
 /// Mounting and unmounting with errors translated.
