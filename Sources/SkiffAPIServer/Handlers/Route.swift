@@ -8,8 +8,15 @@ struct ResourceRoute: Sendable, Equatable {
     var name: String?
     var subresource: String?
 
+    /// `path` is the raw (still percent-encoded) path: it is split first and each segment decoded
+    /// afterwards, so `%2F` cannot add a segment. No name, namespace or resource contains `/`, so
+    /// such a segment (and an undecodable one) matches no resource route.
     static func parse(_ path: String) -> ResourceRoute? {
-        var segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var segments: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let segment = String(raw).removingPercentEncoding, !segment.contains("/") else { return nil }
+            segments.append(segment)
+        }
         guard let root = segments.first else { return nil }
         var group = ""
         let version: String
