@@ -151,10 +151,12 @@ struct InputLimitsTests {
     @Test("a merge patch whose result exceeds the object size limit is a 413")
     func mergePatchResultSize() async throws {
         try await TestServer.with { s in
-            _ = await s.call("POST", "/api/v1/namespaces/default/configmaps", Fixture.configMap("big"))
+            // A Deployment: ConfigMaps and annotations have smaller limits of their own (422).
+            _ = await s.call("POST", "/apis/apps/v1/namespaces/default/deployments", Fixture.deployment("big"))
             let big = String(repeating: "y", count: StoreLimits.defaultValueSizeLimit + 1)
-            let reply = await s.call("PATCH", "/api/v1/namespaces/default/configmaps/big",
-                                     .object(["data": .object(["big": .string(big)])]),
+            let container = JSONValue.object(["name": .string("web"), "image": .string("nginx:1.27"), "command": .array([.string(big)])])
+            let patch = JSONValue.object(["spec": .object(["template": .object(["spec": .object(["containers": .array([container])])])])])
+            let reply = await s.call("PATCH", "/apis/apps/v1/namespaces/default/deployments/big", patch,
                                      contentType: "application/merge-patch+json")
             #expect(reply.status == 413)
             #expect(reply.reason == "RequestEntityTooLarge")

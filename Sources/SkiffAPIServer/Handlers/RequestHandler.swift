@@ -110,6 +110,7 @@ final class RequestHandler: Sendable {
     ])
 
     func handleResource(_ route: ResourceRoute, _ request: APIRequest) async throws(APIError) -> APIResponse {
+        if route.hasEncodedSlash { throw .pathNotFound() }
         guard registry.servesGroupVersion(group: route.group, version: route.version) else { throw .pathNotFound() }
         guard let r = registry.resource(group: route.group, version: route.version, plural: route.plural) else {
             throw .pathNotFound()
