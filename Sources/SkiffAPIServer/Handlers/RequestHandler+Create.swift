@@ -55,7 +55,14 @@ extension RequestHandler {
         let namespaces = registry.resource(group: "", version: "v1", plural: "namespaces")!
         let key = namespaces.key(namespace: nil, name: namespace)
         var found = try await cache(namespaces).get(key: key)?.object
-        if found == nil { found = try? await readStored(namespaces, namespace: nil, name: namespace).object }
+        if found == nil {
+            // Only an absent namespace is NotFound; a failing store must not read as one.
+            do { found = try await readStored(namespaces, namespace: nil, name: namespace).object } catch where error.code == 404 {
+            } catch {
+                logger.error("reading namespace \(namespace) failed: \(error.message)")
+                throw error
+            }
+        }
         guard let ns = found else { throw .namespaceNotFound(namespace) }
         if ns.metadata["deletionTimestamp"] != nil || ns["status"]?["phase"]?.stringValue == "Terminating" {
             throw APIError(code: 403, reason: .forbidden,
@@ -101,7 +108,9 @@ extension RequestHandler {
         var allocation = ServiceAllocator.Allocation()
         if r.group.isEmpty, r.plural == "services" {
             // AlreadyExists wins over an allocation conflict with the existing object's own IP.
-            if (try? await readStored(r, namespace: object.namespace, name: name)) != nil { throw .alreadyExists(r, name) }
+            var exists = false
+            do { _ = try await readStored(r, namespace: object.namespace, name: name); exists = true } catch where error.code == 404 {}
+            if exists { throw .alreadyExists(r, name) }
             allocation = try await allocator.allocate(for: &object, old: nil, dryRun: dryRun, resource: r)
         }
         if dryRun { return object.serialized() }

@@ -9,6 +9,8 @@ struct ProcessOutput: Sendable {
     var stdout: [UInt8]
     var stderr: [UInt8]
     var timedOut: Bool = false
+    /// The process wrote more than the caller's `outputLimit` and was killed; output is cut there.
+    var outputLimitExceeded: Bool = false
     var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
@@ -60,10 +62,12 @@ enum Subprocess {
 
     /// Runs `argv` to completion, feeding `input` to its stdin and collecting stdout and stderr.
     /// After `timeout`, `onTimeout` runs (to kill what the process started), the process is killed and
-    /// `timedOut` is set. Blocking work runs on its own thread.
+    /// `timedOut` is set. With `outputLimit`, a process writing more than that many bytes (stdout
+    /// and stderr together) is killed and `outputLimitExceeded` set, so a broken or hostile helper
+    /// cannot grow our memory without bound. Blocking work runs on its own thread.
     static func run(
         _ argv: [String], input: [UInt8] = [], environment: [String]? = nil, timeout: Duration? = nil,
-        onTimeout: (@Sendable () -> Void)? = nil
+        outputLimit: Int? = nil, onTimeout: (@Sendable () -> Void)? = nil
     ) async throws(RuntimeError) -> ProcessOutput {
         let stdinPipe = try Pipe2.make(), stdoutPipe = try Pipe2.make(), stderrPipe = try Pipe2.make()
         let pid: pid_t
@@ -86,6 +90,7 @@ enum Subprocess {
             var out: [UInt8] = [], err: [UInt8] = []
             var open: [Int32: Bool] = [stdoutPipe.read: true, stderrPipe.read: true]
             var timedOut = false
+            var limitExceeded = false
             var buffer = [UInt8](repeating: 0, count: 65536)
             while open.values.contains(true) {
                 var fds = open.filter(\.value).map { pollfd(fd: $0.key, events: Int16(POLLIN), revents: 0) }
@@ -105,11 +110,18 @@ enum Subprocess {
                     let count = read(entry.fd, &buffer, buffer.count)
                     if count <= 0 { open[entry.fd] = false; continue }
                     if entry.fd == stdoutPipe.read { out += buffer[0..<count] } else { err += buffer[0..<count] }
+                    if let outputLimit, out.count + err.count > outputLimit {
+                        limitExceeded = true
+                        kill(pid, SIGKILL)
+                    }
                 }
+                // Stop reading at once: closing our ends below makes any descendant still
+                // holding the pipes fail with EPIPE instead of keeping us waiting for EOF.
+                if limitExceeded { break }
             }
             close(stdoutPipe.read); close(stderrPipe.read)
             let status = waitForExit(pid)
-            return ProcessOutput(exitCode: status, stdout: out, stderr: err, timedOut: timedOut)
+            return ProcessOutput(exitCode: status, stdout: out, stderr: err, timedOut: timedOut, outputLimitExceeded: limitExceeded)
         }
     }
 
