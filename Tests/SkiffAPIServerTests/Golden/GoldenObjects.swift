@@ -234,7 +234,7 @@ enum GoldenObjects {
                 {"kind":"HorizontalPodAutoscaler","apiVersion":"autoscaling/v2",\#(meta("hpa", generation: true)),
                  "spec":{"scaleTargetRef":{"kind":"Deployment","name":"d","apiVersion":"apps/v1"},"minReplicas":1,"maxReplicas":5,
                    "metrics":[{"type":"Resource","resource":{"name":"cpu","target":{"type":"Utilization","averageUtilization":80}}}]},
-                 "status":{"desiredReplicas":0}}
+                 "status":{"desiredReplicas":0,"currentMetrics":null}}
                 """#),
         Case(name: "PodDisruptionBudget", path: "/apis/policy/v1/namespaces/default/poddisruptionbudgets",
              manifest: #"""
