@@ -139,11 +139,16 @@ extension RequestHandler {
         let typeMeta = Array(#"{"kind":"\#(r.kind)","apiVersion":"\#(r.apiVersion)","#.utf8)
         for (i, item) in items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            if item.bytes.starts(with: typeMeta) {
-                out.append(UInt8(ascii: "{"))
-                out.append(contentsOf: item.bytes[typeMeta.count...])
-            } else {
-                out.append(contentsOf: item.bytes)
+            item.bytes.withUnsafeBufferPointer { bytes in
+                typeMeta.withUnsafeBufferPointer { prefix in
+                    if bytes.count > prefix.count, let b = bytes.baseAddress, let p = prefix.baseAddress,
+                       memcmp(b, p, prefix.count) == 0 {
+                        out.append(UInt8(ascii: "{"))
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[prefix.count...]))
+                    } else {
+                        out.append(contentsOf: bytes)
+                    }
+                }
             }
         }
         out.append(contentsOf: "]}".utf8)
