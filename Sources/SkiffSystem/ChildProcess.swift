@@ -27,6 +27,8 @@ package struct ProcessOutput: Sendable {
     package var timedOut: Bool = false
     /// True when a stream wrote more than the capture limit; the excess was read and dropped.
     package var truncated: Bool = false
+    /// The process wrote more than the caller's `outputLimit` and was killed; output is cut there.
+    package var outputLimitExceeded: Bool = false
     package var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
     package var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
@@ -87,15 +89,17 @@ package enum ChildProcess {
 
     /// Runs `argv` to completion, feeding `input` to its stdin and collecting up to `captureLimit`
     /// bytes of stdout and of stderr. After `timeout`, `onTimeout` runs (to kill what the process
-    /// started), the process is killed and `timedOut` is set. Blocking work runs on its own thread.
+    /// started), the process is killed and `timedOut` is set. With `outputLimit`, a process writing
+    /// more than that many bytes (stdout and stderr together) is killed and `outputLimitExceeded`
+    /// set, so a broken or hostile helper cannot keep us reading. Blocking work runs on its own thread.
     package static func run(
         _ argv: [String], input: [UInt8] = [], environment: [String] = minimalEnvironment, timeout: Duration? = nil,
-        captureLimit: Int = defaultCaptureLimit, onTimeout: (@Sendable () -> Void)? = nil
+        captureLimit: Int = defaultCaptureLimit, outputLimit: Int? = nil, onTimeout: (@Sendable () -> Void)? = nil
     ) async throws(ProcessError) -> ProcessOutput {
         let result = await onThread {
             Result { () throws(ProcessError) -> ProcessOutput in
                 try runBlocking(argv, input: input, environment: environment, timeout: timeout,
-                                captureLimit: captureLimit, onTimeout: onTimeout)
+                                captureLimit: captureLimit, outputLimit: outputLimit, onTimeout: onTimeout)
             }
         }
         return try result.get()
@@ -104,7 +108,7 @@ package enum ChildProcess {
     /// `run` on the calling thread, for callers that are synchronous already (test fixtures).
     package static func runBlocking(
         _ argv: [String], input: [UInt8] = [], environment: [String] = minimalEnvironment, timeout: Duration? = nil,
-        captureLimit: Int = defaultCaptureLimit, onTimeout: (@Sendable () -> Void)? = nil
+        captureLimit: Int = defaultCaptureLimit, outputLimit: Int? = nil, onTimeout: (@Sendable () -> Void)? = nil
     ) throws(ProcessError) -> ProcessOutput {
         var pipes: [Pipe2] = []
         let pid: pid_t
@@ -129,7 +133,7 @@ package enum ChildProcess {
         let deadline = timeout.map { ContinuousClock.now + $0 }
         var out: [UInt8] = [], err: [UInt8] = []
         var open: [Int32: Bool] = [stdoutPipe.read: true, stderrPipe.read: true]
-        var timedOut = false, truncated = false
+        var timedOut = false, truncated = false, limitExceeded = false, written = 0
         var buffer = [UInt8](repeating: 0, count: 65536)
         while open.values.contains(true) {
             var fds = open.filter(\.value).map { pollfd(fd: $0.key, events: Int16(POLLIN), revents: 0) }
@@ -154,11 +158,20 @@ package enum ChildProcess {
                 if count > room { truncated = true }
                 let taken = buffer[0..<min(count, room)]
                 if isStdout { out += taken } else { err += taken }
+                written += count
+                if let outputLimit, written > outputLimit, !limitExceeded {
+                    limitExceeded = true
+                    kill(pid, SIGKILL)
+                }
             }
+            // Stop reading at once: closing our ends below makes any descendant still holding
+            // the pipes fail with EPIPE instead of keeping us waiting for EOF.
+            if limitExceeded { break }
         }
         close(stdoutPipe.read); close(stderrPipe.read)
         let status = waitForExit(pid)
-        return ProcessOutput(exitCode: status, stdout: out, stderr: err, timedOut: timedOut, truncated: truncated)
+        return ProcessOutput(exitCode: status, stdout: out, stderr: err, timedOut: timedOut, truncated: truncated,
+                             outputLimitExceeded: limitExceeded)
     }
 
     /// Runs `argv` with all stdio on /dev/null and returns its exit code. For commands that leave

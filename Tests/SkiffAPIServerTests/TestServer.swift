@@ -10,8 +10,8 @@ struct TestServer {
 
     static let admin = UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"])
 
-    static func with(insecureUser: UserInfo? = admin, _ body: (TestServer) async throws -> Void) async throws {
-        let store = MemoryStore()
+    static func with(insecureUser: UserInfo? = admin, store: MemoryStore = MemoryStore(),
+                     _ body: (TestServer) async throws -> Void) async throws {
         let server = APIServer(config: APIServerConfig(store: store, port: 0, insecureUser: insecureUser))
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }

@@ -122,3 +122,73 @@ def test_autoscaling_v1_client_lists_and_watches_converted_hpas(api, ns):
             stream.stop()
     assert events == [("ADDED", 65), ("MODIFIED", 65)]
     v1.delete_namespaced_horizontal_pod_autoscaler("py-hpa", ns)
+
+
+def _template(name, restart_policy=None):
+    spec = client.V1PodSpec(containers=[client.V1Container(name="c", image="busybox:1.36")])
+    if restart_policy:
+        spec.restart_policy = restart_policy
+    return client.V1PodTemplateSpec(metadata=client.V1ObjectMeta(labels={"app": name}), spec=spec)
+
+
+def _workloads(name):
+    """(kind, create, read, list, patch, watch-list, manifest) for every workload kind."""
+    apps = lambda api: client.AppsV1Api(api)
+    batch = lambda api: client.BatchV1Api(api)
+    core = lambda api: client.CoreV1Api(api)
+    selector = client.V1LabelSelector(match_labels={"app": name})
+    return [
+        ("DaemonSet", apps, "daemon_set", client.V1DaemonSet(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1DaemonSetSpec(selector=selector, template=_template(name)))),
+        ("ReplicationController", core, "replication_controller", client.V1ReplicationController(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1ReplicationControllerSpec(replicas=0, template=_template(name)))),
+        ("Deployment", apps, "deployment", client.V1Deployment(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1DeploymentSpec(replicas=0, selector=selector, template=_template(name)))),
+        ("ReplicaSet", apps, "replica_set", client.V1ReplicaSet(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1ReplicaSetSpec(replicas=0, selector=selector, template=_template(name)))),
+        ("StatefulSet", apps, "stateful_set", client.V1StatefulSet(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1StatefulSetSpec(replicas=0, service_name=name, selector=selector, template=_template(name)))),
+        ("Job", batch, "job", client.V1Job(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1JobSpec(suspend=True, template=_template(name, "Never")))),
+        ("CronJob", batch, "cron_job", client.V1CronJob(
+            metadata=client.V1ObjectMeta(name=name),
+            spec=client.V1CronJobSpec(schedule="*/5 * * * *", suspend=True, job_template=client.V1JobTemplateSpec(
+                spec=client.V1JobSpec(template=_template(name, "OnFailure")))))),
+    ]
+
+
+@pytest.mark.parametrize("kind", ["DaemonSet", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet",
+                                  "Job", "CronJob"])
+def test_workload_kinds_round_trip_through_the_validating_models(api, ns, kind):
+    name = "wl-" + kind.lower()
+    _, group, resource, body = next(w for w in _workloads(name) if w[0] == kind)
+    client_api = group(api)
+    create = getattr(client_api, "create_namespaced_" + resource)
+    read = getattr(client_api, "read_namespaced_" + resource)
+    list_ = getattr(client_api, "list_namespaced_" + resource)
+    patch = getattr(client_api, "patch_namespaced_" + resource)
+    delete = getattr(client_api, "delete_namespaced_" + resource)
+
+    created = create(ns, body)
+    assert created.kind == kind and created.metadata.uid
+    assert read(name, ns).metadata.name == name
+    assert [item.metadata.name for item in list_(ns).items] == [name]
+    patched = patch(name, ns, {"metadata": {"labels": {"patched": "yes"}}})
+    assert patched.metadata.labels["patched"] == "yes"
+    events = []
+    stream = watch.Watch()
+    for event in stream.stream(list_, ns, timeout_seconds=10):
+        events.append((event["type"], event["object"].metadata.name, event["object"].kind))
+        stream.stop()
+    assert events == [("ADDED", name, kind)]
+    if kind == "Job":
+        uid = created.metadata.uid
+        assert created.spec.selector.match_labels == {"batch.kubernetes.io/controller-uid": uid}
+        assert created.spec.template.metadata.labels["job-name"] == name
+    delete(name, ns)

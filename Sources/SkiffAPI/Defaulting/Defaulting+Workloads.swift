@@ -105,9 +105,16 @@ extension Defaulting {
             // Defaulting copies the user's template labels; a later read (defaulted again from
             // storage) copies the generated ones when the user gave none.
             let userLabels = spec.objectField("template")?.objectField("metadata")?.objectField("labels")
-            // The job strategy's generated selector (unless manualSelector): it needs the uid.
-            if spec.boolField("manualSelector") != true, !uid.isEmpty, spec["selector"] == nil || spec["selector"] == .null {
-                spec["selector"] = .object(["matchLabels": .object(["batch.kubernetes.io/controller-uid": .string(uid)])])
+            spec.setIfAbsent("manualSelector", .bool(false))
+            // The job strategy's generated selector (unless manualSelector): it needs the uid. A
+            // selector the user gave keeps its labels and gets the controller-uid one added.
+            if spec.boolField("manualSelector") != true, !uid.isEmpty {
+                if spec["selector"] == nil || spec["selector"] == .null { spec["selector"] = .object([:]) }
+                spec.editObject("selector") { selector in
+                    selector.editObject("matchLabels", create: true) {
+                        $0.setIfAbsent("batch.kubernetes.io/controller-uid", .string(uid))
+                    }
+                }
                 spec.editObject("template", create: true) { template in
                     template.editObject("metadata", create: true) { metadata in
                         metadata.editObject("labels", create: true) { labels in

@@ -118,6 +118,7 @@ public enum Defaulting {
     static func defaultPersistentVolume(_ object: inout JSONObject) {
         object.editObject("spec", create: true) { spec in
             spec.setIfZero("persistentVolumeReclaimPolicy", .string("Retain"))
+            spec.editObject("hostPath") { $0.setIfAbsent("type", .string("")) }
             spec.setIfZero("volumeMode", .string("Filesystem"))
         }
         object.editObject("status", create: true) { $0.setIfZero("phase", .string("Pending")) }

@@ -3,9 +3,21 @@
 /// Contract: output is valid RFC 8259 JSON in UTF-8; strings escape `"`, `\` and control
 /// characters (the short forms where JSON has them, `\u00XX` otherwise); non-finite doubles,
 /// which JSON cannot express, become `null`; integral doubles below 1e15 print without a
-/// fraction, as Go's encoding/json does. Object keys come in `keyOrder`.
+/// fraction, as Go's encoding/json does. Objects of built-in kinds follow their Go struct layout
+/// (`GoLayout+Writing`), other objects have their keys sorted.
 enum JSONSerializer {
+    /// Writes `value`; an object naming a built-in `apiVersion`/`kind` gets its Go layout.
     static func write(_ value: JSONValue, into out: inout [UInt8]) {
+        if case .object(let fields) = value, fields.count >= 2, let layout = GoLayout.forObject(fields) {
+            writeStruct(fields, layout, into: &out)
+        } else {
+            writePlain(value, into: &out)
+        }
+    }
+
+    /// Writes `value` as Go writes a map: keys sorted at every level, no layout lookups (inside a
+    /// custom resource, an `{apiVersion, kind, name}` reference is not an object of that kind).
+    static func writePlain(_ value: JSONValue, into out: inout [UInt8]) {
         switch value {
         case .null: appendLiteral("null", to: &out)
         case .bool(let b): appendLiteral(b ? "true" : "false", to: &out)
@@ -18,58 +30,15 @@ enum JSONSerializer {
             for item in items {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                write(item, into: &out)
+                writePlain(item, into: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .object(let fields):
-            out.append(UInt8(ascii: "{"))
-            var first = true
-            for entry in orderedEntries(fields) {
-                if !first { out.append(UInt8(ascii: ",")) }
-                first = false
-                writeString(entry.key, into: &out)
-                out.append(UInt8(ascii: ":"))
-                write(entry.value, into: &out)
-            }
-            out.append(UInt8(ascii: "}"))
+            writeMap(fields, nil, into: &out)
         }
     }
 
-    private struct Entry {
-        let rank: UInt8
-        let key: String
-        let value: JSONValue
-    }
-
-    /// Fields in serialization order; the rank is computed once per key, not per comparison.
-    private static func orderedEntries(_ fields: [String: JSONValue]) -> [Entry] {
-        var entries: [Entry] = []
-        entries.reserveCapacity(fields.count)
-        for (key, value) in fields { entries.append(Entry(rank: rank(key), key: key, value: value)) }
-        if entries.count > 1 {
-            entries.sort { a, b in a.rank != b.rank ? a.rank < b.rank : a.key < b.key }
-        }
-        return entries
-    }
-
-    /// Kubernetes' conventional field order (apiVersion, kind, metadata, spec, status) first.
-    private static func rank(_ key: String) -> UInt8 {
-        // Only keys starting with a, k, m or s can be special; skip the comparisons otherwise.
-        switch key.utf8.first {
-        case UInt8(ascii: "a"), UInt8(ascii: "k"), UInt8(ascii: "m"), UInt8(ascii: "s"): break
-        default: return 5
-        }
-        switch key {
-        case "apiVersion": return 0
-        case "kind": return 1
-        case "metadata": return 2
-        case "spec": return 3
-        case "status": return 4
-        default: return 5
-        }
-    }
-
-    private static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {
+    static func appendLiteral(_ literal: StaticString, to out: inout [UInt8]) {
         out.append(contentsOf: UnsafeBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount))
     }
 

@@ -3,14 +3,36 @@ import Foundation
 /// JSON patch (RFC 6902): `add`, `remove`, `replace`, `move`, `copy`, `test`, JSON pointers with
 /// `~0`/`~1` escapes and the `-` (end of array) index.
 public enum JSONPatch {
+    /// Bounds on what one patch may do, so a few kilobytes of patch cannot grow a document to
+    /// gigabytes or nest it deep enough to exhaust the stack of the recursive code that walks it.
+    public struct Limits: Sendable {
+        /// kube-apiserver's `maxJSONPatchOperations`; more is 413 RequestEntityTooLarge.
+        public var maxOperations = 10_000
+        /// json-patch's `AccumulatedCopySizeLimit`, which kube-apiserver sets from
+        /// `JSONPatchMaxCopyBytes` (3 MiB): the serialized size of all `copy` values together.
+        public var maxCopyBytes = 3 * 1024 * 1024
+        /// The JSON parser's nesting limit: no operation may place a value deeper.
+        public var maxDepth = JSONParser.maximumDepth
+
+        public init() {}
+        public static let `default` = Limits()
+    }
+
     /// Applies the operations of `patch` (a JSON array) to `document` in order.
-    /// Throws `.badRequest` for a malformed patch document and `.invalid` for an operation that
-    /// does not apply (missing path, failed `test`, index out of range).
-    public static func apply(_ patch: JSONValue, to document: JSONValue) throws(PatchError) -> JSONValue {
+    /// Throws `.badRequest` for a malformed patch document, `.tooLarge` for more operations than
+    /// `limits` allow and `.invalid` for an operation that does not apply (missing path, failed
+    /// `test`, index out of range, copy or depth limit exceeded).
+    public static func apply(_ patch: JSONValue, to document: JSONValue,
+                             limits: Limits = .default) throws(PatchError) -> JSONValue {
         guard case .array(let operations) = patch else {
             throw PatchError("a JSON patch must be a JSON array of operations", reason: .badRequest)
         }
+        if operations.count > limits.maxOperations {
+            throw PatchError("The allowed maximum operations in a JSON patch is \(limits.maxOperations), got \(operations.count)",
+                             reason: .tooLarge)
+        }
         var doc = document
+        var copiedBytes = 0
         for (i, operation) in operations.enumerated() {
             guard case .object(let op) = operation else {
                 throw PatchError("JSON patch operation \(i) is not an object", reason: .badRequest)
@@ -24,12 +46,15 @@ public enum JSONPatch {
             let path = try pointer(pathText)
             switch name {
             case "add":
-                doc = try add(try value(op, name), at: path, in: doc, pathText)
+                let v = try value(op, name)
+                try checkDepth(v, at: path, limits, pathText)
+                doc = try add(v, at: path, in: doc, pathText)
             case "remove":
                 doc = try remove(at: path, in: doc, pathText).document
             case "replace":
                 let v = try value(op, name)
                 _ = try get(path, in: doc, pathText)
+                try checkDepth(v, at: path, limits, pathText)
                 doc = try set(v, at: path, in: doc, pathText, mode: .replace)
             case "move":
                 let fromText = try from(op, name)
@@ -38,10 +63,17 @@ public enum JSONPatch {
                     throw PatchError("cannot move \(fromText) into its own child \(pathText)")
                 }
                 let (rest, moved) = try remove(at: fromPath, in: doc, fromText)
+                try checkDepth(moved, at: path, limits, pathText)
                 doc = try add(moved, at: path, in: rest, pathText)
             case "copy":
                 let fromText = try from(op, name)
                 let copied = try get(try pointer(fromText), in: doc, fromText)
+                // As json-patch: the copy's serialized size counts against the accumulated limit.
+                copiedBytes += copied.serialized().count
+                if copiedBytes > limits.maxCopyBytes {
+                    throw PatchError("Unable to complete the copy, the accumulated size increase of copy is \(copiedBytes), exceeding the limit \(limits.maxCopyBytes)")
+                }
+                try checkDepth(copied, at: path, limits, pathText)
                 doc = try add(copied, at: path, in: doc, pathText)
             case "test":
                 let expected = try value(op, name)
@@ -54,6 +86,12 @@ public enum JSONPatch {
             }
         }
         return doc
+    }
+
+    /// Refuses to place `value` where the document would nest deeper than `limits.maxDepth`.
+    private static func checkDepth(_ value: JSONValue, at path: [String], _ limits: Limits, _ pathText: String) throws(PatchError) {
+        guard path.count + value.nestingDepth(upTo: limits.maxDepth + 1) > limits.maxDepth else { return }
+        throw PatchError("the value at \(pathText) would nest the document deeper than \(limits.maxDepth) levels")
     }
 
     private static func value(_ op: [String: JSONValue], _ name: String) throws(PatchError) -> JSONValue {
@@ -167,6 +205,30 @@ public enum JSONPatch {
             return (.array(items), removed)
         default:
             throw PatchError("unable to remove nonexistent key: \(pathText)")
+        }
+    }
+}
+
+extension JSONValue {
+    /// How many arrays and objects nest at the deepest point (a scalar is 0, `{}` is 1), counted
+    /// no further than `limit`, so measuring a hostile value costs at most `limit` levels of recursion.
+    func nestingDepth(upTo limit: Int) -> Int {
+        guard limit > 0 else { return 0 }
+        switch self {
+        case .object(let fields):
+            var deepest = 0
+            for value in fields.values where deepest < limit - 1 {
+                deepest = Swift.max(deepest, value.nestingDepth(upTo: limit - 1))
+            }
+            return 1 + deepest
+        case .array(let items):
+            var deepest = 0
+            for value in items where deepest < limit - 1 {
+                deepest = Swift.max(deepest, value.nestingDepth(upTo: limit - 1))
+            }
+            return 1 + deepest
+        default:
+            return 0
         }
     }
 }

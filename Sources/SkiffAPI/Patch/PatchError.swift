@@ -1,12 +1,14 @@
 /// Why a patch could not be applied. The API server maps `reason` to the HTTP status:
 /// `.badRequest` → 400 (malformed patch document), `.invalid` → 422 (the patch does not apply,
 /// e.g. a failed JSON-patch `test` or a missing path), `.unsupportedMediaType` → 415
-/// (strategic merge patch on a kind without a schema, such as a custom resource).
+/// (strategic merge patch on a kind without a schema, such as a custom resource), `.tooLarge` →
+/// 413 (more JSON-patch operations than kube-apiserver's `maxJSONPatchOperations`).
 public struct PatchError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Reason: String, Sendable, Equatable {
         case badRequest
         case invalid
         case unsupportedMediaType
+        case tooLarge
     }
 
     public var message: String

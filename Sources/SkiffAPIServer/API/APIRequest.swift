@@ -6,6 +6,9 @@ public struct APIRequest: Sendable {
     public var method: String
     /// Path without the query string, percent-decoded.
     public var path: String
+    /// Path without the query string as sent. Resource routing splits this one and decodes each
+    /// segment afterwards, so an encoded `/` (`%2F`) inside a name cannot change the route.
+    public var rawPath: String
     public var query: [String: String]
     /// Lower-cased header names.
     public var headers: [String: String]
@@ -17,6 +20,7 @@ public struct APIRequest: Sendable {
         let parts = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
         let rawPath = parts.first.map(String.init) ?? "/"
         path = rawPath.removingPercentEncoding ?? rawPath
+        self.rawPath = rawPath
         var query: [String: String] = [:]
         if parts.count > 1 {
             for pair in parts[1].split(separator: "&") {

@@ -6,7 +6,16 @@ import SkiffAPI
 /// `auth can-i`, `create token`). Decoded to the object's JSON form with the generated wire
 /// layout (`ProtoWireSchema`); zero values are dropped, as the JSON form omits them.
 enum ProtobufEnvelope {
-    struct DecodeError: Error { var message: String }
+    struct DecodeError: Error {
+        var message: String
+        /// The body is well-formed but names a kind we have no wire layout for (415, not 400).
+        var unsupported = false
+    }
+
+    /// Nesting limit for embedded messages: SwiftProtobuf's default `messageDepthLimit` (100).
+    /// The deepest built-in kind nests about 20 levels; decoding recurses once per level, so a
+    /// body of nested length prefixes cannot exhaust the stack.
+    static let maximumDepth = 100
 
     static func decode(_ bytes: [UInt8]) throws(DecodeError) -> JSONValue {
         guard bytes.count >= 4, Array(bytes[0..<4]) == [0x6b, 0x38, 0x73, 0x00] else {
@@ -29,9 +38,10 @@ enum ProtobufEnvelope {
             }
         }
         guard let message = messageName(apiVersion: apiVersion, kind: kind), ProtoWireSchema.fields[message] != nil else {
-            throw DecodeError(message: "protobuf is not supported for \(apiVersion), Kind=\(kind); use application/json")
+            throw DecodeError(message: "protobuf is not supported for \(apiVersion), Kind=\(kind); use application/json",
+                              unsupported: true)
         }
-        guard case .object(var object) = try decodeMessage(message, raw[...]) else {
+        guard case .object(var object) = try decodeMessage(message, raw[...], depth: 1) else {
             throw DecodeError(message: "undecodable protobuf body")
         }
         object["apiVersion"] = .string(apiVersion)
@@ -61,7 +71,10 @@ enum ProtobufEnvelope {
 
     private static let meta = "k8s.io.apimachinery.pkg.apis.meta.v1."
 
-    static func decodeMessage(_ name: String, _ bytes: ArraySlice<UInt8>) throws(DecodeError) -> JSONValue {
+    static func decodeMessage(_ name: String, _ bytes: ArraySlice<UInt8>, depth: Int) throws(DecodeError) -> JSONValue {
+        guard depth <= maximumDepth else {
+            throw DecodeError(message: "protobuf messages nested deeper than \(maximumDepth) levels")
+        }
         switch name {
         case meta + "Time", meta + "MicroTime":
             var seconds: Int64 = 0
@@ -119,18 +132,18 @@ enum ProtobufEnvelope {
                 var r = ProtoReader(bytes: entry[...])
                 while let (n, v) = try r.next() {
                     if n == 1 { key = scalarString(v) }
-                    if n == 2 { item = try decodeValue(field.valueType, v) }
+                    if n == 2 { item = try decodeValue(field.valueType, v, depth: depth) }
                 }
                 maps[field.name, default: [:]][key] = item
             case .repeated:
                 if case .bytes(let packed) = value, isPackable(field.type) {
                     var r = ProtoReader(bytes: packed[...])
-                    while let v = try r.nextVarint() { lists[field.name, default: []].append(try decodeValue(field.type, .varint(v))) }
+                    while let v = try r.nextVarint() { lists[field.name, default: []].append(try decodeValue(field.type, .varint(v), depth: depth)) }
                 } else {
-                    lists[field.name, default: []].append(try decodeValue(field.type, value))
+                    lists[field.name, default: []].append(try decodeValue(field.type, value, depth: depth))
                 }
             case .optional:
-                object[field.name] = try decodeValue(field.type, value)
+                object[field.name] = try decodeValue(field.type, value, depth: depth)
             }
         }
         if isListType { return .array(lists["items"] ?? []) }
@@ -163,7 +176,7 @@ enum ProtobufEnvelope {
         }
     }
 
-    private static func decodeValue(_ type: String, _ v: ProtoReader.Value) throws(DecodeError) -> JSONValue {
+    private static func decodeValue(_ type: String, _ v: ProtoReader.Value, depth: Int) throws(DecodeError) -> JSONValue {
         switch (type, v) {
         case ("string", .bytes(let b)): return .string(String(decoding: b, as: UTF8.self))
         case ("bytes", .bytes(let b)): return .string(Data(b).base64EncodedString())
@@ -172,7 +185,7 @@ enum ProtobufEnvelope {
         case ("int64", .varint(let n)), ("uint64", .varint(let n)), ("uint32", .varint(let n)): return .int(Int64(bitPattern: n))
         case ("double", .fixed64(let n)): return .double(Double(bitPattern: n))
         case ("float", .fixed32(let n)): return .double(Double(Float(bitPattern: n)))
-        case (_, .bytes(let b)): return try decodeMessage(type, b[...])
+        case (_, .bytes(let b)): return try decodeMessage(type, b[...], depth: depth + 1)
         default: throw DecodeError(message: "protobuf field of type \(type) has the wrong wire type")
         }
     }
@@ -190,6 +203,8 @@ struct ProtoReader {
         index = bytes.startIndex
     }
 
+    /// A varint is at most 10 bytes, and the 10th carries only the top bit of 64; anything
+    /// longer or wider is malformed (as in the Go and SwiftProtobuf decoders).
     mutating func nextVarint() throws(ProtobufEnvelope.DecodeError) -> UInt64? {
         guard index < bytes.endIndex else { return nil }
         var result: UInt64 = 0
@@ -197,10 +212,11 @@ struct ProtoReader {
         while index < bytes.endIndex {
             let b = bytes[index]
             index += 1
+            if shift == 63 && b > 1 { throw ProtobufEnvelope.DecodeError(message: "protobuf varint overflows 64 bits") }
             result |= UInt64(b & 0x7f) << shift
             if b & 0x80 == 0 { return result }
             shift += 7
-            if shift > 63 { break }
+            if shift > 63 { throw ProtobufEnvelope.DecodeError(message: "protobuf varint longer than 10 bytes") }
         }
         throw ProtobufEnvelope.DecodeError(message: "truncated protobuf varint")
     }
@@ -208,8 +224,9 @@ struct ProtoReader {
     mutating func next() throws(ProtobufEnvelope.DecodeError) -> (Int, Value)? {
         guard let tag = try nextVarint() else { return nil }
         let field = Int(tag >> 3)
+        // `n` comes from the wire: compare it with what is left, never compute `index + n` first.
         func take(_ n: Int) throws(ProtobufEnvelope.DecodeError) -> ArraySlice<UInt8> {
-            guard n >= 0, index + n <= bytes.endIndex else { throw ProtobufEnvelope.DecodeError(message: "truncated protobuf") }
+            guard n >= 0, n <= bytes.endIndex - index else { throw ProtobufEnvelope.DecodeError(message: "truncated protobuf") }
             defer { index += n }
             return bytes[index..<index + n]
         }
@@ -221,7 +238,9 @@ struct ProtoReader {
             let b = try take(8)
             return (field, .fixed64(b.reversed().reduce(0) { $0 << 8 | UInt64($1) }))
         case 2:
-            guard let n = try nextVarint(), n < UInt64(Int.max) else { throw ProtobufEnvelope.DecodeError(message: "truncated protobuf") }
+            guard let n = try nextVarint(), n <= UInt64(bytes.endIndex - index) else {
+                throw ProtobufEnvelope.DecodeError(message: "protobuf length prefix exceeds the remaining bytes")
+            }
             return (field, .bytes(Array(try take(Int(n)))))
         case 5:
             let b = try take(4)

@@ -72,7 +72,23 @@ extension RequestHandler {
             return HPAConversion.toV1(value)
         case "HorizontalPodAutoscalerList":
             fields["apiVersion"] = .string(HPAConversion.v1)
-            if let items = fields["items"]?.arrayValue { fields["items"] = .array(items.map(HPAConversion.toV1)) }
+            // List items carry no kind/apiVersion (as in kube-apiserver); conversion needs them.
+            if let items = fields["items"]?.arrayValue {
+                fields["items"] = .array(items.map { item in
+                    guard case .object(var typed) = item else { return item }
+                    let untyped = typed["kind"] == nil
+                    if untyped {
+                        typed["kind"] = .string("HorizontalPodAutoscaler")
+                        typed["apiVersion"] = .string("autoscaling/v2")
+                    }
+                    guard case .object(var converted) = HPAConversion.toV1(.object(typed)) else { return item }
+                    if untyped {
+                        converted["kind"] = nil
+                        converted["apiVersion"] = nil
+                    }
+                    return .object(converted)
+                })
+            }
             return .object(fields)
         case "Table":
             guard let rows = fields["rows"]?.arrayValue else { return value }

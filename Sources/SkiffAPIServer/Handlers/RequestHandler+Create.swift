@@ -55,7 +55,14 @@ extension RequestHandler {
         let namespaces = registry.resource(group: "", version: "v1", plural: "namespaces")!
         let key = namespaces.key(namespace: nil, name: namespace)
         var found = try await cache(namespaces).get(key: key)?.object
-        if found == nil { found = try? await readStored(namespaces, namespace: nil, name: namespace).object }
+        if found == nil {
+            // Only an absent namespace is NotFound; a failing store must not read as one.
+            do { found = try await readStored(namespaces, namespace: nil, name: namespace).object } catch where error.code == 404 {
+            } catch {
+                logger.error("reading namespace \(namespace) failed: \(error.message)")
+                throw error
+            }
+        }
         guard let ns = found else { throw .namespaceNotFound(namespace) }
         if ns.metadata["deletionTimestamp"] != nil || ns["status"]?["phase"]?.stringValue == "Terminating" {
             throw APIError(code: 403, reason: .forbidden,
@@ -73,9 +80,27 @@ extension RequestHandler {
         return respondObject(created, r, form: form, status: 201, warnings: warnings)
     }
 
+    /// Attempts at a create whose name is generated: a 5-character suffix collides now and then,
+    /// and like kube-apiserver (KEP-4420 RetryGenerateName) a collision is retried with a new
+    /// name, so clients never see AlreadyExists for a name they did not choose.
+    static let generateNameAttempts = 8
+
     /// The create pipeline shared by POST and the server's own bootstrap: names, defaulting,
     /// system fields, validation, allocation, store. Returns the wire bytes of the new object.
     func createObject(_ r: ResourceInfo, _ input: JSONValue, namespace routeNamespace: String?, dryRun: Bool)
+        async throws(APIError) -> [UInt8] {
+        let generated = input.name.isEmpty && !(input.metadata["generateName"]?.stringValue ?? "").isEmpty
+        var attempt = 1
+        while true {
+            do {
+                return try await createObjectOnce(r, input, namespace: routeNamespace, dryRun: dryRun)
+            } catch where generated && error.reason == .alreadyExists && attempt < Self.generateNameAttempts {
+                attempt += 1
+            }
+        }
+    }
+
+    private func createObjectOnce(_ r: ResourceInfo, _ input: JSONValue, namespace routeNamespace: String?, dryRun: Bool)
         async throws(APIError) -> [UInt8] {
         var object = input
         if r.namespaced {
@@ -91,6 +116,9 @@ extension RequestHandler {
         if object.name.isEmpty, let prefix = object.metadata["generateName"]?.stringValue, !prefix.isEmpty {
             object.setMetadata("name", .string(Names.generate(prefix: prefix)))
         }
+        // The uid first: defaulting a Job generates its selector from it (the Job strategy's
+        // PrepareForCreate runs after kube-apiserver has filled in the system fields).
+        object.setMetadata("uid", .string(Names.uid()))
         Defaulting.apply(to: &object, kind: r.gvk)
         prepareForCreate(&object, r)
         let causes = Validation.validateCreate(object, kind: r.gvk)
@@ -101,7 +129,9 @@ extension RequestHandler {
         var allocation = ServiceAllocator.Allocation()
         if r.group.isEmpty, r.plural == "services" {
             // AlreadyExists wins over an allocation conflict with the existing object's own IP.
-            if (try? await readStored(r, namespace: object.namespace, name: name)) != nil { throw .alreadyExists(r, name) }
+            var exists = false
+            do { _ = try await readStored(r, namespace: object.namespace, name: name); exists = true } catch where error.code == 404 {}
+            if exists { throw .alreadyExists(r, name) }
             allocation = try await allocator.allocate(for: &object, old: nil, dryRun: dryRun, resource: r)
         }
         if dryRun { return object.serialized() }
@@ -124,14 +154,14 @@ extension RequestHandler {
 
     /// System fields of a new object, and the status a new object starts with.
     func prepareForCreate(_ object: inout JSONValue, _ r: ResourceInfo) {
-        object.setMetadata("uid", .string(Names.uid()))
+        if (object.metadata["uid"]?.stringValue ?? "").isEmpty { object.setMetadata("uid", .string(Names.uid())) }
         object.setMetadata("creationTimestamp", .string(Timestamp.now()))
         object.setMetadata("resourceVersion", nil)
         object.setMetadata("deletionTimestamp", nil)
         object.setMetadata("deletionGracePeriodSeconds", nil)
         object.setMetadata("selfLink", nil)
         object.setMetadata("managedFields", nil)
-        if object["spec"] != nil { object.setMetadata("generation", .int(1)) } else { object.setMetadata("generation", nil) }
+        object.setMetadata("generation", Self.tracksGeneration(r) ? .int(1) : nil)
         if r.has(.status), !(r.group.isEmpty && r.plural == "nodes"), r.plural != "certificatesigningrequests" {
             object["status"] = .object([:])
         }
@@ -151,11 +181,28 @@ extension RequestHandler {
             object.setMetadata("labels", labels)
         case ("", "services"):
             object["status"] = .object(["loadBalancer": .object([:])])
-        case ("", "persistentvolumeclaims"), ("", "persistentvolumes"):
+        case ("", "persistentvolumeclaims"):
             object["status"] = .object(["phase": .string("Pending")])
+        case ("", "persistentvolumes"):
+            object["status"] = .object(["phase": .string("Pending"), "lastPhaseTransitionTime": .string(Timestamp.now())])
         default:
             break
         }
+    }
+
+    /// Built-in kinds whose create strategy starts `metadata.generation` at 1 (the others leave
+    /// it unset); custom resources always get it.
+    static let generationKinds: Set<String> = [
+        "Pod", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
+        "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "PodDisruptionBudget", "EndpointSlice",
+        "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
+        "MutatingAdmissionPolicyBinding", "DeviceClass",
+    ]
+
+    static func tracksGeneration(_ r: ResourceInfo) -> Bool {
+        guard GoLayout.isBuiltin(kind: r.kind, apiVersion: r.apiVersion) else { return true }
+        return generationKinds.contains(r.kind)
     }
 
     static func qosClass(_ pod: JSONValue) -> String {

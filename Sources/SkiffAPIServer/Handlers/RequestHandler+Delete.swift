@@ -151,7 +151,12 @@ extension RequestHandler {
                     throw APIError.from(store: error, resource: resource, name: "")
                 }
                 for kv in page.items {
-                    _ = try? await store.delete(kv.key, expectedModRevision: nil)
+                    do { _ = try await store.delete(kv.key, expectedModRevision: nil) } catch StoreError.notFound(_) {
+                        // Deleted meanwhile by someone else: what we wanted.
+                    } catch {
+                        logger.error("deleting \(kv.key) of namespace \(name) failed: \(error)")
+                        throw APIError.from(store: error, resource: resource, name: "")
+                    }
                     if resource.group.isEmpty, resource.plural == "services", let svc = try? JSONValue.parse(kv.value) {
                         await allocator.releaseAll(of: svc)
                     }

@@ -31,6 +31,9 @@ extension RequestHandler {
                 return try StrategicMergePatch.apply(patch, to: object, kind: kind)
             }
         } catch let error as PatchError {
+            if error.reason == .tooLarge {
+                throw APIError(code: 413, reason: .requestEntityTooLarge, message: error.message)
+            }
             throw APIError(code: 422, reason: .invalid, message: error.message, name: object.name, group: r.group, kind: r.kind)
         } catch {
             throw .internalError("\(error)")

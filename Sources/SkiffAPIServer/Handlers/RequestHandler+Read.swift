@@ -124,16 +124,32 @@ extension RequestHandler {
 
     /// `{"kind":"PodList",…,"items":[…]}` assembled from the cached bytes without re-encoding them.
     func listBytes(_ r: ResourceInfo, items: [CachedObject], revision: Int64, continueToken: String?) -> [UInt8] {
-        var metadata: [String: JSONValue] = ["resourceVersion": .string(String(revision))]
-        if let continueToken { metadata["continue"] = .string(continueToken) }
         var out: [UInt8] = []
         out.reserveCapacity(items.reduce(128) { $0 + $1.bytes.count + 1 })
-        out.append(contentsOf: #"{"kind":"\#(r.listKind)","apiVersion":"\#(r.apiVersion)","metadata":"#.utf8)
-        out.append(contentsOf: JSONValue.object(metadata).serialized())
-        out.append(contentsOf: #","items":["#.utf8)
+        // ListMeta in Go order: resourceVersion, continue.
+        out.append(contentsOf: #"{"kind":"\#(r.listKind)","apiVersion":"\#(r.apiVersion)","metadata":{"resourceVersion":"#.utf8)
+        JSONValue.string(String(revision)).serialized(into: &out)
+        if let continueToken {
+            out.append(contentsOf: #","continue":"#.utf8)
+            JSONValue.string(continueToken).serialized(into: &out)
+        }
+        out.append(contentsOf: #"},"items":["#.utf8)
+        // kube-apiserver's list items carry no kind/apiVersion (the list says it once); cached
+        // bytes start with exactly that prefix, so it is skipped rather than re-encoded.
+        let typeMeta = Array(#"{"kind":"\#(r.kind)","apiVersion":"\#(r.apiVersion)","#.utf8)
         for (i, item) in items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: item.bytes)
+            item.bytes.withUnsafeBufferPointer { bytes in
+                typeMeta.withUnsafeBufferPointer { prefix in
+                    if bytes.count > prefix.count, let b = bytes.baseAddress, let p = prefix.baseAddress,
+                       memcmp(b, p, prefix.count) == 0 {
+                        out.append(UInt8(ascii: "{"))
+                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[prefix.count...]))
+                    } else {
+                        out.append(contentsOf: bytes)
+                    }
+                }
+            }
         }
         out.append(contentsOf: "]}".utf8)
         return out

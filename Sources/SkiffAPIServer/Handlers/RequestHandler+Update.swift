@@ -78,6 +78,9 @@ extension RequestHandler {
         if scope != .status {
             Defaulting.apply(to: &object, kind: r.gvk)
         }
+        // Compare as Go would (the old object comes from the cache in Go's shape): an absent
+        // non-omitempty field equals its zero value, an empty omitempty one equals absent.
+        if let normalized = try? JSONValue.parse(object.serialized()) { object = normalized }
         if r.group.isEmpty, r.plural == "namespaces" { object["spec"] = old.object["spec"] }
         // generation moves only when the spec does.
         if let generation = old.object.metadata["generation"]?.intValue {

@@ -33,7 +33,7 @@ final class RequestHandler: Sendable {
         let started = ContinuousClock.now
         var request = incoming
         request.user = authenticator.authenticate(bearer: request.header("authorization")) ?? peer
-        let route = ResourceRoute.parse(request.path)
+        let route = ResourceRoute.parse(request.rawPath)
         let response: APIResponse
         if request.user == nil, !Self.anonymousPaths.contains(request.path) {
             response = .error(APIError(code: 401, reason: .unauthorized, message: "Unauthorized"))
@@ -110,9 +110,19 @@ final class RequestHandler: Sendable {
     ])
 
     func handleResource(_ route: ResourceRoute, _ request: APIRequest) async throws(APIError) -> APIResponse {
+        if route.hasEncodedSlash { throw .pathNotFound() }
         guard registry.servesGroupVersion(group: route.group, version: route.version) else { throw .pathNotFound() }
         guard let r = registry.resource(group: route.group, version: route.version, plural: route.plural) else {
             throw .pathNotFound()
+        }
+        if r.namespaced, route.namespace == nil {
+            // kube-apiserver serves a namespaced resource without a namespace for list and watch
+            // only: no named objects there (404), and no create or deletecollection across all
+            // namespaces (405), so `DELETE /api/v1/secrets` cannot empty every namespace.
+            if route.name != nil { throw .pathNotFound() }
+            guard request.method == "GET" || request.method == "HEAD" else {
+                throw .methodNotAllowed("the server does not allow this method on the requested resource")
+            }
         }
         if let storageVersion = r.storageVersion {
             guard let storage = registry.resource(group: r.group, version: storageVersion, plural: r.plural) else {

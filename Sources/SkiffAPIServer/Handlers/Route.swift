@@ -8,8 +8,15 @@ struct ResourceRoute: Sendable, Equatable {
     var name: String?
     var subresource: String?
 
+    /// `path` is the raw (still percent-encoded) path: it is split first and each segment decoded
+    /// afterwards, so `%2F` cannot add a segment: it stays inside one, where no resource, namespace
+    /// or name can match it (`hasEncodedSlash`, 404). Undecodable segments match no route.
     static func parse(_ path: String) -> ResourceRoute? {
-        var segments = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var segments: [String] = []
+        for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
+            guard let segment = String(raw).removingPercentEncoding else { return nil }
+            segments.append(segment)
+        }
         guard let root = segments.first else { return nil }
         var group = ""
         let version: String
@@ -34,5 +41,10 @@ struct ResourceRoute: Sendable, Equatable {
         return ResourceRoute(group: group, version: version, namespace: namespace, plural: segments[0],
                              name: segments.count > 1 ? segments[1] : nil,
                              subresource: segments.count > 2 ? segments[2] : nil)
+    }
+
+    /// A segment held an encoded `/`: no Kubernetes name, namespace or resource contains one.
+    var hasEncodedSlash: Bool {
+        [group, version, namespace ?? "", plural, name ?? "", subresource ?? ""].contains { $0.contains("/") }
     }
 }

@@ -94,6 +94,45 @@ package struct BlobStore: Sendable {
 
 /// Small file-system helpers with `ImageError` errors.
 package enum ImageFiles {
+    /// Manifests and indexes: 4 MiB, containerd's `MaxManifestSize` and the size the OCI
+    /// distribution spec says registries and clients should support.
+    package static let maximumManifestBytes = 4 << 20
+    /// Image configs: 4 MiB, as containers/image's `MaxConfigBodySize`.
+    package static let maximumConfigBytes = 4 << 20
+
+    /// `path` if it is a regular file whose real location is inside `directory`: an archive's
+    /// member may be a symlink to `/dev/zero` or to a host file, which we must not read.
+    package static func memberFile(_ path: String, inside directory: String) throws(ImageError) -> String {
+        guard let realDirectory = realPath(directory), let real = realPath(path), real.hasPrefix(realDirectory + "/") else {
+            throw .corrupt("archive member \(path) is missing or leaves the archive")
+        }
+        var info = stat()
+        guard lstat(real, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else {
+            throw .corrupt("archive member \(path) is not a regular file")
+        }
+        return real
+    }
+
+    private static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Reads a small JSON document from outside (a layout's index.json, an archive's
+    /// manifest.json), refusing files over `limit` before reading them.
+    package static func read(_ path: String, limit: Int, what: String) throws(ImageError) -> Data {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .corrupt("cannot read \(what)") }
+        guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size <= limit else {
+            throw .corrupt("\(what) is larger than \(limit) bytes or not a regular file")
+        }
+        guard let data = FileManager.default.contents(atPath: path), data.count <= limit else {
+            throw .corrupt("cannot read \(what)")
+        }
+        return data
+    }
+
     package static func createDirectory(_ path: String) throws(ImageError) {
         do { try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true) } catch {
             throw .io("cannot create directory \(path): \(error)")

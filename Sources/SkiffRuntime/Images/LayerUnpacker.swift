@@ -1,4 +1,5 @@
 import Foundation
+import SkiffSystem
 
 #if canImport(Glibc)
 import Glibc
@@ -11,11 +12,21 @@ import Glibc
 /// layer directory either exists whole or not at all. OCI whiteouts become overlayfs ones:
 /// `.wh..wh..opq` → xattr `trusted.overlay.opaque=y` on its directory, `.wh.NAME` → a 0/0
 /// character device `NAME`. Needs root (mknod, trusted.* xattrs, ownership).
+///
+/// Extraction is `LayerExtractor`'s (no entry lands outside the layer directory; device nodes
+/// are skipped), with the decompressed content of one layer capped at `maxLayerBytes`.
 package struct LayerUnpacker: Sendable {
-    package let layersDirectory: String
+    /// Default cap on one layer's uncompressed content: 8 GiB, well above the largest layers of
+    /// common images (CUDA and ML base images stay under ~6 GiB per layer), small enough that a
+    /// compressed bomb stops long before it fills a node's disk. containerd has no such cap.
+    package static let defaultMaxLayerBytes: Int64 = 8 << 30
 
-    package init(layersDirectory: String) throws(ImageError) {
+    package let layersDirectory: String
+    package let maxLayerBytes: Int64
+
+    package init(layersDirectory: String, maxLayerBytes: Int64 = LayerUnpacker.defaultMaxLayerBytes) throws(ImageError) {
         self.layersDirectory = layersDirectory
+        self.maxLayerBytes = maxLayerBytes
         try ImageFiles.createDirectory(layersDirectory)
     }
 
@@ -32,13 +43,12 @@ package struct LayerUnpacker: Sendable {
         let temporary = layersDirectory + "/.unpack-" + UUID().uuidString
         try ImageFiles.createDirectory(temporary)
         do {
-            var arguments = ["--numeric-owner", "-xp", "-C", temporary, "-f", blobPath]
-            switch try Self.compression(of: blobPath) {
-            case .gzip: arguments.insert("-z", at: 0)
-            case .zstd: arguments.insert("--zstd", at: 0)
-            case .none: break
+            let skipped = try await Self.extract(blobPath, compression: try Self.compression(of: blobPath),
+                                                 into: temporary, maxBytes: maxLayerBytes)
+            if !skipped.isEmpty {
+                let names = skipped.prefix(5).joined(separator: ", ") + (skipped.count > 5 ? ", …" : "")
+                FileHandle.standardError.write(Data("skiff: layer \(digest): skipped \(skipped.count) device node(s): \(names)\n".utf8))
             }
-            try await ImageSubprocess.run("/usr/bin/tar", arguments)
             try await Self.convertWhiteouts(in: temporary)
             if ImageFiles.isDirectory(final) {
                 // Another pull unpacked the same layer meanwhile; keep theirs.
@@ -73,6 +83,61 @@ package struct LayerUnpacker: Sendable {
     }
 
     enum Compression { case none, gzip, zstd }
+
+    /// Extracts the layer at `blobPath` into `directory` on a thread of its own (blocking I/O),
+    /// decompressing through `gzip`/`zstd` when needed. Returns the device entries skipped.
+    static func extract(_ blobPath: String, compression: Compression, into directory: String,
+                        maxBytes: Int64) async throws(ImageError) -> [String] {
+        let result: Result<[String], ImageError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(returning: extractBlocking(blobPath, compression: compression, into: directory, maxBytes: maxBytes))
+            }
+        }
+        return try result.get()
+    }
+
+    private static func extractBlocking(_ blobPath: String, compression: Compression, into directory: String,
+                                        maxBytes: Int64) -> Result<[String], ImageError> {
+        let root = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard root >= 0 else { return .failure(.io("cannot open \(directory): \(errnoText())")) }
+        defer { close(root) }
+        var extractor = LayerExtractor(root: root, maxBytes: maxBytes)
+        if compression == .none {
+            let fd = open(blobPath, O_RDONLY | O_CLOEXEC)
+            guard fd >= 0 else { return .failure(.io("cannot open \(blobPath): \(errnoText())")) }
+            defer { close(fd) }
+            do throws(LayerExtractor.Failure) { try extractor.extract(from: TarByteSource(fd: fd)) } catch {
+                return .failure(.corrupt(error.description))
+            }
+            return .success(extractor.skipped)
+        }
+        let decompressor = compression == .gzip ? "/usr/bin/gzip" : "/usr/bin/zstd"
+        let argv = [decompressor] + (compression == .gzip ? ["-dc", blobPath] : ["-dcq", blobPath])
+        let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+        defer { if devNull >= 0 { close(devNull) } }
+        let output: Pipe2, pid: pid_t
+        do throws(ProcessError) {
+            output = try Pipe2.make()
+            do { pid = try ChildProcess.spawn(argv, files: [(0, devNull), (1, output.write), (2, devNull)]) } catch {
+                output.closeBoth()
+                throw error
+            }
+        } catch { return .failure(.io("cannot run the decompressor: \(error)")) }
+        close(output.write)
+        var failure: LayerExtractor.Failure?
+        do throws(LayerExtractor.Failure) { try extractor.extract(from: TarByteSource(fd: output.read)) } catch { failure = error }
+        // Whatever follows the end-of-archive marker is padding: stop the decompressor instead of
+        // reading it (the blob's digest was verified, so the rest cannot hide corruption). It is
+        // not reaped yet, so the pid is still ours to signal.
+        if extractor.sawEndMarker || failure != nil { kill(pid, SIGTERM) }
+        close(output.read)
+        let status = ChildProcess.waitForExit(pid)
+        if let failure { return .failure(.corrupt(failure.description)) }
+        if !extractor.sawEndMarker, status != 0 {
+            return .failure(.corrupt("the layer does not decompress (\((decompressor as NSString).lastPathComponent) exited with \(status))"))
+        }
+        return .success(extractor.skipped)
+    }
 
     /// Compression from the magic bytes: media types lie more often than content does.
     static func compression(of path: String) throws(ImageError) -> Compression {

@@ -11,9 +11,11 @@ extension OCIImageStore {
             let directory = blobs.temporaryDirectory + "/import-" + UUID().uuidString
             extracted = directory
             try ImageFiles.createDirectory(directory)
-            // GNU tar detects gzip by itself when reading a file.
+            // The same safe extraction as layers (nothing lands outside `directory`); the archive
+            // holds every layer of the image, so its cap is eight layers' worth.
             do {
-                try await ImageSubprocess.run("/usr/bin/tar", ["--no-same-owner", "-xf", path, "-C", directory])
+                _ = try await LayerUnpacker.extract(path, compression: try LayerUnpacker.compression(of: path),
+                                                    into: directory, maxBytes: min(unpacker.maxLayerBytes, Int64.max / 8) * 8)
             } catch {
                 throw ImageError.corrupt("\(path) is not a readable tar archive: \(error)")
             }
@@ -37,7 +39,7 @@ extension OCIImageStore {
     // MARK: - OCI image layout
 
     private func importLayout(_ layout: String) async throws(ImageError) -> [ImageRecord] {
-        let data = FileManager.default.contents(atPath: layout + "/index.json") ?? Data()
+        let data = try ImageFiles.read(layout + "/index.json", limit: ImageFiles.maximumManifestBytes, what: "index.json")
         let index = try JSONDecoder.decodeImageJSON(OCIIndex.self, from: data, what: "index.json")
         var tops: [String] = []
         for entry in index.manifests {
@@ -84,14 +86,14 @@ extension OCIImageStore {
     private func layoutBlobPath(_ digest: String, layout: String) throws(ImageError) -> String {
         // Validating the digest also keeps the path inside the layout.
         guard OCIDigest.isValid(digest) else { throw .corrupt("invalid digest \(digest) in layout") }
-        return layout + "/blobs/sha256/" + OCIDigest.hex(digest)
+        return try ImageFiles.memberFile(layout + "/blobs/sha256/" + OCIDigest.hex(digest), inside: layout)
     }
 
     private func readLayoutBlob(_ descriptor: OCIDescriptor, layout: String) throws(ImageError) -> Data {
         let path = try layoutBlobPath(descriptor.digest, layout: layout)
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw .corrupt("layout lacks blob \(descriptor.digest)")
-        }
+        guard FileManager.default.fileExists(atPath: path) else { throw .corrupt("layout lacks blob \(descriptor.digest)") }
+        // Manifests and indexes only: capped before reading, verified before parsing.
+        let data = try ImageFiles.read(path, limit: ImageFiles.maximumManifestBytes, what: "manifest \(descriptor.digest)")
         let actual = OCIDigest.of(data)
         guard actual == descriptor.digest else { throw .digestMismatch(expected: descriptor.digest, actual: actual) }
         return data
@@ -113,12 +115,15 @@ extension OCIImageStore {
     // MARK: - docker save archives
 
     private func importDockerArchive(_ directory: String) async throws(ImageError) -> [ImageRecord] {
-        let data = FileManager.default.contents(atPath: directory + "/manifest.json") ?? Data()
+        let data = try ImageFiles.read(directory + "/manifest.json", limit: ImageFiles.maximumManifestBytes, what: "manifest.json")
         let entries = try JSONDecoder.decodeImageJSON([DockerSaveManifestEntry].self, from: data, what: "manifest.json")
         var tops: [String] = []
         for entry in entries {
             let configPath = try Self.archiveMember(entry.Config, in: directory)
             let config = try OCIDigest.ofFile(at: configPath)
+            guard config.size <= Int64(ImageFiles.maximumConfigBytes) else {
+                throw .corrupt("image config \(entry.Config) exceeds the limit of \(ImageFiles.maximumConfigBytes) bytes")
+            }
             var layers: [OCIDescriptor] = []
             for member in entry.Layers {
                 let path = try Self.archiveMember(member, in: directory)
@@ -154,6 +159,6 @@ extension OCIImageStore {
         guard !member.hasPrefix("/"), !member.split(separator: "/").contains("..") else {
             throw .corrupt("archive member path \(member) leaves the archive")
         }
-        return directory + "/" + member
+        return try ImageFiles.memberFile(directory + "/" + member, inside: directory)
     }
 }

@@ -60,6 +60,10 @@ extension OCIImageStore {
     static func validate(_ manifest: OCIManifest) throws(ImageError) {
         let configTypes: Set<String> = [OCIMediaType.imageConfig, OCIMediaType.dockerConfig]
         guard configTypes.contains(manifest.config.mediaType) else { throw .unsupportedMediaType(manifest.config.mediaType) }
+        // The config is read into memory and decoded: refuse an oversized one before downloading it.
+        guard manifest.config.size <= ImageFiles.maximumConfigBytes else {
+            throw .corrupt("image config of \(manifest.config.size) bytes exceeds the limit of \(ImageFiles.maximumConfigBytes)")
+        }
         for descriptor in [manifest.config] + manifest.layers {
             guard OCIDigest.isValid(descriptor.digest) else { throw .corrupt("invalid digest \(descriptor.digest)") }
             guard descriptor.size >= 0 else { throw .corrupt("negative size for \(descriptor.digest)") }

@@ -20,7 +20,7 @@ final class RegistryClient: Sendable {
     private let authorizations = Mutex<[String: String]>([:])
 
     /// Manifests and configs are small; anything bigger is refused rather than buffered.
-    static let maximumManifestBytes = 8 << 20
+    static let maximumManifestBytes = ImageFiles.maximumManifestBytes
 
     init(registry: String, apiHost: String, options: RegistryOptions, credentials: RegistryCredentials?) throws(ImageError) {
         self.registry = registry

@@ -56,7 +56,7 @@ struct CNINetwork: Sendable {
         let output = try bridged.get()
         do throws(RuntimeError) {
             guard let ip = Self.firstIP(output) else {
-                throw RuntimeError.commandFailed("cni bridge", 0, "result has no IP: \(output)")
+                throw RuntimeError.commandFailed("cni bridge", 0, "result has no IP: \(output.prefix(4096))")
             }
             if !attachment.portMappings.isEmpty {
                 _ = try await invoke("ADD", plugin: portmapConfig(attachment.portMappings, prevResult: output), attachment: attachment, interface: "eth0")
@@ -126,13 +126,20 @@ struct CNINetwork: Sendable {
             "CNI_ARGS=IgnoreUnknown=1;K8S_POD_NAMESPACE=\(attachment.podNamespace);K8S_POD_NAME=\(attachment.podName);K8S_POD_INFRA_CONTAINER_ID=\(attachment.containerID)",
             "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
         ]
-        let output = try await Subprocess.run([configuration.pluginDirectory + "/" + type], input: Array(input), environment: environment)
+        let output = try await Subprocess.run([configuration.pluginDirectory + "/" + type], input: Array(input), environment: environment,
+                                              outputLimit: Self.maximumOutputBytes)
+        if output.outputLimitExceeded {
+            throw .commandFailed("cni \(type) \(command)", output.exitCode, "plugin output exceeds \(Self.maximumOutputBytes) bytes")
+        }
         guard output.exitCode == 0 else {
             let message = CNIErrorResult.parse(output.stdoutText)?.msg ?? (output.stdoutText + output.stderrText)
-            throw .commandFailed("cni \(type) \(command)", output.exitCode, message)
+            throw .commandFailed("cni \(type) \(command)", output.exitCode, String(message.prefix(4096)))
         }
         return output.stdoutText
     }
+
+    /// A CNI result is a few kilobytes; 1 MiB leaves room for many interfaces and routes.
+    static let maximumOutputBytes = 1 << 20
 
     /// The first address of a CNI result (without the prefix length).
     static func firstIP(_ result: String) -> String? {

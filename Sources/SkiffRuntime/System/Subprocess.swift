@@ -16,9 +16,12 @@ enum Subprocess {
 
     static func run(
         _ argv: [String], input: [UInt8] = [], environment: [String] = ChildProcess.minimalEnvironment,
-        timeout: Duration? = nil, onTimeout: (@Sendable () -> Void)? = nil
+        timeout: Duration? = nil, outputLimit: Int? = nil, onTimeout: (@Sendable () -> Void)? = nil
     ) async throws(RuntimeError) -> ProcessOutput {
-        do { return try await ChildProcess.run(argv, input: input, environment: environment, timeout: timeout, onTimeout: onTimeout) } catch {
+        do {
+            return try await ChildProcess.run(argv, input: input, environment: environment, timeout: timeout,
+                                              outputLimit: outputLimit, onTimeout: onTimeout)
+        } catch {
             throw RuntimeError(error)
         }
     }
