@@ -55,7 +55,9 @@ struct ClientTests {
                 #expect(e.reason == .alreadyExists)
                 #expect(e.code == 409)
             }
-            _ = try await t.client.update(first)
+            var changed = first
+            changed.data = ["k": "changed"]
+            _ = try await t.client.update(changed)
             do {
                 _ = try await t.client.update(first)
                 Issue.record("expected Conflict")

@@ -107,7 +107,7 @@ struct WorkQueueTests {
         q.addAfter("slow", .seconds(30))
         await withTaskGroup(of: String?.self) { group in
             group.addTask { await q.get() }
-            try? await Task.sleep(for: .milliseconds(20))
+            _ = try? await eventually { q.waitingWorkers == 1 }
             q.addAfter("fast", .milliseconds(10))
             #expect(await group.next() == "fast")
             q.shutDown()
@@ -132,13 +132,13 @@ struct WorkQueueTests {
         let q = WorkQueue<String>()
         await withTaskGroup(of: String?.self) { group in
             group.addTask { await q.get() }
-            try? await Task.sleep(for: .milliseconds(20))
+            _ = try? await eventually { q.waitingWorkers == 1 }
             q.shutDown()
             #expect(await group.next() == .some(nil))
         }
         let q2 = WorkQueue<String>()
         let task = Task { await q2.get() }
-        try? await Task.sleep(for: .milliseconds(20))
+        _ = try? await eventually { q2.waitingWorkers == 1 }
         task.cancel()
         #expect(await task.value == nil)
     }

@@ -9,6 +9,7 @@ import Synchronization
 public final class Client: Sendable {
     public let transport: any Transport
     public let config: ClientConfig
+    static let connectionRetries = 3
     private let limited: Bool
     private let bucket: Mutex<TokenBucket>
 
@@ -63,7 +64,9 @@ public final class Client: Sendable {
                 response = try await transport.send(request)
             } catch {
                 if error is CancellationError || Task.isCancelled { throw CancellationError() }
-                guard idempotent, attempt < config.maxRetries else { throw ClientError.transport(error) }
+                // A server that cannot be reached is retried briefly only: callers such as
+                // informers and leader election have their own, longer back-off.
+                guard idempotent, attempt < min(config.maxRetries, Self.connectionRetries) else { throw ClientError.transport(error) }
                 attempt += 1
                 try await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, config.maxBackoff)

@@ -3,8 +3,8 @@ public struct ClientConfig: Sendable {
     /// Requests per second allowed on average; nil or ≤ 0 disables client-side limiting.
     public var qps: Double?
     public var burst: Int
-    /// Retries of one request after 429, 5xx with `Retry-After`, 5xx of a read, or a failed
-    /// connection of a read.
+    /// Retries of one request after 429, 5xx with `Retry-After`, or 5xx of a read; a read that
+    /// fails to connect is retried at most 3 times.
     public var maxRetries: Int
     /// First back-off when the server gave no `Retry-After`; doubles per retry up to `maxBackoff`.
     public var initialBackoff: Duration

@@ -83,14 +83,22 @@ public final class LeaderElector: Sendable {
             // The caller is cancelled; the release must still reach the server, so it runs in
             // a task of its own that this function awaits.
             let elector = self
-            await Task { await elector.release() }.value
+            let limit = config.renewDeadline
+            await Task {
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { await elector.release() }
+                    group.addTask { try? await Task.sleep(for: limit) }
+                    await group.next()
+                    group.cancelAll()
+                }
+            }.value
         }
     }
 
     /// Tries every `retryPeriod` until the lease is ours; false when cancelled.
     private func acquire() async -> Bool {
         while !Task.isCancelled {
-            if await tryAcquireOrRenew() { return true }
+            if await attempt(within: config.leaseDuration) { return true }
             do { try await Task.sleep(for: jittered(config.retryPeriod)) } catch { return false }
         }
         return false
@@ -101,11 +109,27 @@ public final class LeaderElector: Sendable {
         var lastRenewed = ContinuousClock.now
         while !Task.isCancelled {
             do { try await Task.sleep(for: config.retryPeriod) } catch { return }
-            if await tryAcquireOrRenew() {
+            // An attempt may not outlive the renew deadline (a hung request or client retries).
+            let remaining = lastRenewed + config.renewDeadline - .now
+            if remaining > .zero, await attempt(within: remaining) {
                 lastRenewed = .now
             } else if ContinuousClock.now - lastRenewed >= config.renewDeadline {
                 return
             }
+        }
+    }
+
+    /// `tryAcquireOrRenew`, given up (false) after `limit`.
+    private func attempt(within limit: Duration) async -> Bool {
+        await withTaskGroup(of: Bool?.self) { group in
+            group.addTask { await self.tryAcquireOrRenew() }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return nil
+            }
+            let first = await group.next() ?? nil
+            group.cancelAll()
+            return first ?? false
         }
     }
 

@@ -133,6 +133,9 @@ public final class WorkQueue<Key: Hashable & Sendable>: Sendable {
 
     public var isShuttingDown: Bool { state.withLock { $0.shuttingDown } }
 
+    /// Workers blocked in `get()` (for tests and metrics).
+    var waitingWorkers: Int { state.withLock { $0.waiters.count } }
+
     /// Marks `key` finished; if it was added meanwhile it is queued again.
     public func done(_ key: Key) {
         let (wakes, drained) = state.withLock { s -> ([(CheckedContinuation<Wake, Never>, Wake)], [CheckedContinuation<Void, Never>]) in
