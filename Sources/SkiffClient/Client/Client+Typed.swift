@@ -19,7 +19,7 @@ public struct ObjectList<T: APIObject>: Decodable, Sendable {
 
 func decodeBody<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
     do {
-        return try JSONDecoder().decode(T.self, from: Data(bytes))
+        return try JSONValueDecoder.decode(T.self, from: try JSONValue.parse(bytes))
     } catch {
         throw ClientError.decoding(String(describing: T.self), error)
     }
@@ -120,7 +120,7 @@ extension Client {
         var q = options.query
         q.insert(("watch", "true"), at: 0)
         let response = try await sendStreaming(ClientRequest(method: "GET", path: d.path(namespace: namespace), query: q, streaming: true))
-        return WatchEvents(response.body, decode: WatchEvent<T>.decodeTyped)
+        return WatchEvents(response.body, decode: WatchEvent<T>.typedDecoder())
     }
 
     func ns(_ d: ResourceDescriptor, _ namespace: String?) -> String? {

@@ -11,26 +11,31 @@ public enum WatchEvent<Object: Sendable>: Sendable {
 }
 
 extension WatchEvent where Object: APIObject {
+    static func typedDecoder() -> @Sendable ([UInt8]) throws -> WatchEvent<Object> {
+        { line in try decodeTyped(line) }
+    }
+
+    /// Parses one line with SkiffAPI's byte parser and decodes only the object as `Object`
+    /// (a Status for ERROR, only metadata for BOOKMARK, whose object is not a full `Object`).
     static func decodeTyped(_ line: [UInt8]) throws -> WatchEvent<Object> {
-        let wire: WireEvent<Object>
-        do {
-            wire = try JSONDecoder().decode(WireEvent<Object>.self, from: Data(line))
-        } catch {
-            throw ClientError.decoding("watch event of \(Object.self)", error)
+        let value: JSONValue
+        do { value = try JSONValue.parse(line) } catch { throw ClientError.decoding("watch event", error) }
+        let object = value["object"] ?? .null
+        func typed() throws -> Object {
+            do { return try JSONValueDecoder.decode(Object.self, from: object) } catch {
+                throw ClientError.decoding("watch event of \(Object.self)", error)
+            }
         }
-        switch wire.type {
-        case "ADDED": if let o = wire.object { return .added(o) }
-        case "MODIFIED": if let o = wire.object { return .modified(o) }
-        case "DELETED": if let o = wire.object { return .deleted(o) }
+        switch value["type"]?.stringValue ?? "" {
+        case "ADDED": return .added(try typed())
+        case "MODIFIED": return .modified(try typed())
+        case "DELETED": return .deleted(try typed())
         case "BOOKMARK":
-            let meta = wire.bookmark?.metadata
-            return .bookmark(resourceVersion: meta?.resourceVersion ?? "",
-                             initialEventsEnd: meta?.annotations?["k8s.io/initial-events-end"] == "true")
-        case "ERROR":
-            throw watchError(wire.status.flatMap { try? APICoding.encode($0) })
-        default: break
+            return .bookmark(resourceVersion: object["metadata"]?["resourceVersion"]?.stringValue ?? "",
+                             initialEventsEnd: object["metadata"]?["annotations"]?["k8s.io/initial-events-end"]?.stringValue == "true")
+        case "ERROR": throw watchError(object)
+        case let other: throw ClientError(code: 0, reason: .decoding, message: "unexpected watch event type \"\(other)\"")
         }
-        throw ClientError(code: 0, reason: .decoding, message: "unexpected watch event type \"\(wire.type)\"")
     }
 }
 
@@ -58,28 +63,6 @@ func watchError(_ status: JSONValue?) -> ClientError {
     }
     let code = Int(status["code"]?.intValue ?? 500)
     return ClientError.from(code: code, body: status.serialized(), retryAfterHeader: nil)
-}
-
-/// The wire form `{"type": …, "object": …}`, decoded in one pass: the object as `T`, a
-/// Status for ERROR, only metadata for BOOKMARK (whose object is not a full `T`).
-struct WireEvent<T: Decodable>: Decodable {
-    struct Bookmark: Decodable { var metadata: MetaV1.ObjectMeta? }
-    var type: String
-    var object: T?
-    var bookmark: Bookmark?
-    var status: MetaV1.Status?
-
-    enum CodingKeys: String, CodingKey { case type, object }
-
-    init(from decoder: any Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        type = try c.decode(String.self, forKey: .type)
-        switch type {
-        case "BOOKMARK": bookmark = try c.decodeIfPresent(Bookmark.self, forKey: .object)
-        case "ERROR": status = try? c.decodeIfPresent(MetaV1.Status.self, forKey: .object)
-        default: object = try c.decodeIfPresent(T.self, forKey: .object)
-        }
-    }
 }
 
 /// The events of one watch, decoded lazily from the newline-delimited JSON body as the
