@@ -60,12 +60,41 @@ public enum ClientBenchmark {
                 group.cancelAll()
             }
         }
+        progress("measuring decode and cache update alone")
+        rows.append(contentsOf: try await clientSide(client: client, namespace: namespace))
         progress("cleaning up")
         try? await client.deleteCollection(CoreV1.Pod.self, namespace: namespace, options: DeleteOptions(gracePeriodSeconds: 0))
         try? await client.delete(CoreV1.Namespace.self, namespace)
 
         let width = rows.map(\.0.count).max() ?? 0
         return rows.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n") + "\n"
+    }
+
+    /// The client's own share, without server or transport: decoding the list body, and
+    /// decoding watch lines then applying them to an indexed cache with one handler.
+    static func clientSide(client: Client, namespace: String) async throws -> [(String, String)] {
+        let path = ResourceDescriptor.of(CoreV1.Pod.self).path(namespace: namespace)
+        let body = try await client.send(ClientRequest(method: "GET", path: path))
+        var start = ContinuousClock.now
+        let list = try decodeBody(ObjectList<CoreV1.Pod>.self, body)
+        let listTime = ContinuousClock.now - start
+        start = ContinuousClock.now
+        let foundation = try JSONDecoder().decode(ObjectList<CoreV1.Pod>.self, from: Data(body))
+        let foundationTime = ContinuousClock.now - start
+        let items = (try JSONValue.parse(body))["items"]?.arrayValue ?? []
+        let lines = items.map { JSONValue.object(["type": .string("ADDED"), "object": $0]).serialized() }
+        let informer = Informer<CoreV1.Pod>(client: client, indexers: [.namespace, .nodeName, .ownerUID])
+        let delivered = Atomic<Int>(0)
+        informer.addEventHandler { _ in delivered.add(1, ordering: .relaxed) }
+        start = ContinuousClock.now
+        for line in lines { informer.apply(try WatchEvent<CoreV1.Pod>.decodeTyped(line)) }
+        let applyTime = ContinuousClock.now - start
+        let bytes = lines.reduce(0) { $0 + $1.count } / max(1, lines.count)
+        return [
+            ("client only: decode list body (\(body.count / 1024) KiB)", rate(list.items.count, listTime, "objects/s")),
+            ("client only: same with Foundation's JSONDecoder", rate(foundation.items.count, foundationTime, "objects/s")),
+            ("client only: decode + index + handler per event (\(bytes) B)", rate(lines.count, applyTime, "events/s")),
+        ]
     }
 
     static func pod(_ i: Int, namespace: String) -> CoreV1.Pod {
