@@ -116,6 +116,22 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: scheduler (owner: sched branch) — kube-scheduler's default profile; pure decision core + service.
+        .target(
+            name: "SkiffScheduler",
+            dependencies: [
+                "SkiffAPI",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffSchedulerTests",
+            dependencies: ["SkiffScheduler"],
+            swiftSettings: strict
+        ),
+        // MARK: end scheduler block
+
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(
             name: "SkiffRuntime",
