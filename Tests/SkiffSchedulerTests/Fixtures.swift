@@ -25,7 +25,8 @@ struct NodeBuilder {
 
     func taint(_ key: String, _ value: String = "", effect: String = "NoSchedule") -> NodeBuilder {
         var b = self
-        b.node.spec?.taints = (b.node.spec?.taints ?? []) + [CoreV1.Taint(effect: effect, key: key, value: value)]
+        let current = b.node.spec?.taints ?? []
+        b.node.spec?.taints = current + [CoreV1.Taint(effect: effect, key: key, value: value)]
         return b
     }
 
@@ -43,7 +44,8 @@ struct NodeBuilder {
 
     func image(_ name: String, sizeMB: Int64) -> NodeBuilder {
         var b = self
-        b.node.status?.images = (b.node.status?.images ?? []) + [CoreV1.ContainerImage(names: [name], sizeBytes: sizeMB * 1024 * 1024)]
+        let current = b.node.status?.images ?? []
+        b.node.status?.images = current + [CoreV1.ContainerImage(names: [name], sizeBytes: sizeMB * 1024 * 1024)]
         return b
     }
 
@@ -90,7 +92,8 @@ struct PodBuilder {
 
     func toleration(_ key: String, op: String = "Exists", value: String? = nil, effect: String? = nil) -> PodBuilder {
         var b = self
-        b.pod.spec?.tolerations = (b.pod.spec?.tolerations ?? []) + [CoreV1.Toleration(effect: effect, key: key, operator: op, value: value)]
+        let current = b.pod.spec?.tolerations ?? []
+        b.pod.spec?.tolerations = current + [CoreV1.Toleration(effect: effect, key: key, operator: op, value: value)]
         return b
     }
 
@@ -105,7 +108,8 @@ struct PodBuilder {
         let c = CoreV1.Container(name: "init\(b.pod.spec?.initContainers?.count ?? 0)",
                                  resources: CoreV1.ResourceRequirements(requests: ["cpu": q(cpu)]),
                                  restartPolicy: sidecar ? "Always" : nil)
-        b.pod.spec?.initContainers = (b.pod.spec?.initContainers ?? []) + [c]
+        let current = b.pod.spec?.initContainers ?? []
+        b.pod.spec?.initContainers = current + [c]
         return b
     }
 
@@ -189,13 +193,15 @@ struct PodBuilder {
         let c = CoreV1.TopologySpreadConstraint(labelSelector: MetaV1.LabelSelector(matchLabels: labels), matchLabelKeys: matchLabelKeys,
                                                 maxSkew: maxSkew, minDomains: minDomains, nodeAffinityPolicy: nodeAffinityPolicy,
                                                 nodeTaintsPolicy: nodeTaintsPolicy, topologyKey: key, whenUnsatisfiable: when)
-        b.pod.spec?.topologySpreadConstraints = (b.pod.spec?.topologySpreadConstraints ?? []) + [c]
+        let current = b.pod.spec?.topologySpreadConstraints ?? []
+        b.pod.spec?.topologySpreadConstraints = current + [c]
         return b
     }
 
     func claim(_ name: String) -> PodBuilder {
         var b = self
-        b.pod.spec?.volumes = (b.pod.spec?.volumes ?? []) + [CoreV1.Volume(name: name, persistentVolumeClaim: CoreV1.PersistentVolumeClaimVolumeSource(claimName: name))]
+        let current = b.pod.spec?.volumes ?? []
+        b.pod.spec?.volumes = current + [CoreV1.Volume(name: name, persistentVolumeClaim: CoreV1.PersistentVolumeClaimVolumeSource(claimName: name))]
         return b
     }
 

@@ -13,7 +13,7 @@ package enum NodeFilters {
 
     /// NodeName: a pod naming a node fits only there.
     package static func nodeName(_ state: CycleState, _ node: NodeInfo) -> Status {
-        let wanted = state.pod.pod.spec?.nodeName ?? ""
+        let wanted = state.pod.nodeName
         if !wanted.isEmpty && wanted != node.name {
             return Status(.unschedulableAndUnresolvable, [Reasons.nodeName], plugin: .nodeName)
         }
