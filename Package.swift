@@ -35,6 +35,7 @@ let package = Package(
             name: "skiff",
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
+                "SkiffClient",  // client library (issue 8 §1)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -116,18 +117,42 @@ let package = Package(
             swiftSettings: strict
         ),
 
-        // MARK: scheduler (owner: sched branch) — kube-scheduler's default profile; pure decision core + service.
+        // MARK: client library (client-go + controller-runtime equivalent) — owner: client branch.
         .target(
-            name: "SkiffScheduler",
+            name: "SkiffClient",
             dependencies: [
                 "SkiffAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
+            name: "SkiffClientTests",
+            dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end client library.
+
+        // MARK: scheduler (owner: sched branch) — kube-scheduler's default profile; pure decision core + service.
+        .target(
+            name: "SkiffScheduler",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
             name: "SkiffSchedulerTests",
-            dependencies: ["SkiffScheduler"],
+            dependencies: ["SkiffScheduler", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
             swiftSettings: strict
         ),
         // MARK: end scheduler block
