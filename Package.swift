@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",  // client library (issue 8 §1)
+                "SkiffScheduler",  // scheduler (issue 8 §2)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
