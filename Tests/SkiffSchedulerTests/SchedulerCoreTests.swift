@@ -129,3 +129,29 @@ struct SchedulerCoreTests {
         }
     }
 }
+
+@Suite("Priority resolution", .timeLimit(.minutes(1)))
+struct PriorityResolverTests {
+    @Test("priorityClassName sets priority and preemptionPolicy even over the server's default 0")
+    func resolves() {
+        var r = PriorityResolver()
+        r.apply(SchedulingV1.PriorityClass(metadata: MetaV1.ObjectMeta(name: "high"), preemptionPolicy: "Never", value: 1000), deleted: false)
+        var pod = PodBuilder("p").priority(0)
+        pod.pod.spec?.priorityClassName = "high"
+        let resolved = r.resolve(pod.build)
+        #expect(resolved.spec?.priority == 1000)
+        #expect(resolved.spec?.preemptionPolicy == "Never")
+        pod.pod.spec?.priorityClassName = "system-node-critical"
+        #expect(r.resolve(pod.build).spec?.priority == 2_000_001_000)
+        pod.pod.spec?.priorityClassName = "unknown"
+        #expect(r.resolve(pod.build).spec?.priority == 0)
+    }
+
+    @Test("a pod without a class gets the global default class")
+    func globalDefault() {
+        var r = PriorityResolver()
+        #expect(r.resolve(PodBuilder("p").build).spec?.priority == 0)
+        r.apply(SchedulingV1.PriorityClass(globalDefault: true, metadata: MetaV1.ObjectMeta(name: "default-prio"), value: 50), deleted: false)
+        #expect(r.resolve(PodBuilder("p").priority(0).build).spec?.priority == 50)
+    }
+}

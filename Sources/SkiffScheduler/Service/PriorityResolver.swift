@@ -26,18 +26,27 @@ package struct PriorityResolver: Sendable {
         classes[name] = Class(value: pc.value ?? 0, preemptionPolicy: pc.preemptionPolicy, globalDefault: pc.globalDefault ?? false)
     }
 
-    /// The pod with `spec.priority` (and `preemptionPolicy`) filled in when the API server left them unset.
+    /// The pod with `spec.priority` (and `preemptionPolicy`) taken from its PriorityClass. Skiff's
+    /// API server defaults `priority` to 0 without looking at `priorityClassName`, so the class
+    /// wins whenever it is known; a pod without a class gets the global default class, if any.
     package func resolve(_ pod: CoreV1.Pod) -> CoreV1.Pod {
-        guard pod.spec != nil, pod.spec?.priority == nil else { return pod }
+        guard pod.spec != nil else { return pod }
         var pod = pod
+        let name = pod.spec?.priorityClassName ?? ""
         let cls: Class?
-        if let name = pod.spec?.priorityClassName, !name.isEmpty {
+        if !name.isEmpty {
             cls = classes[name]
-        } else {
+        } else if (pod.spec?.priority ?? 0) == 0 {
             cls = classes.values.filter(\.globalDefault).max { $0.value < $1.value }
+        } else {
+            return pod
         }
-        pod.spec?.priority = cls?.value ?? 0
-        if pod.spec?.preemptionPolicy == nil { pod.spec?.preemptionPolicy = cls?.preemptionPolicy ?? "PreemptLowerPriority" }
+        guard let cls else {
+            if pod.spec?.priority == nil { pod.spec?.priority = 0 }
+            return pod
+        }
+        pod.spec?.priority = cls.value
+        if let policy = cls.preemptionPolicy { pod.spec?.preemptionPolicy = policy }
         return pod
     }
 }

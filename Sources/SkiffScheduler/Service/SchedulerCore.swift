@@ -95,6 +95,12 @@ package actor SchedulerCore {
             queue.move(on: .namespaceChanged, now: now)
         case .priorityClass(let pc, let deleted):
             priorities.apply(pc, deleted: deleted)
+            // Pods that arrived before their class was known are re-resolved.
+            for (uid, p) in pending where p.pod.spec?.priorityClassName == pc.metadata?.name && !cache.isAssumed(uid: uid) {
+                let updated = PodInfo(priorities.resolve(p.pod))
+                pending[uid] = updated
+                queue.update(updated, now: now)
+            }
         case .podDisruptionBudget(let pdb, let deleted):
             let key = (pdb.metadata?.namespace ?? "") + "/" + (pdb.metadata?.name ?? "")
             pdbs[key] = deleted ? nil : PodDisruptionBudgetInfo(pdb)
