@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",
+                "SkiffScheduler",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -161,6 +162,24 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end client library.
+
+        // MARK: scheduler (owner: sched branch) — kube-scheduler's default profile; pure decision core + service.
+        .target(
+            name: "SkiffScheduler",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffSchedulerTests",
+            dependencies: ["SkiffScheduler", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end scheduler block
 
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(
