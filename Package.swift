@@ -131,5 +131,21 @@ let package = Package(
             dependencies: ["SkiffRuntime"],
             swiftSettings: strict
         ),
+
+        // MARK: hollow nodes (`skiff hollow-nodes`): simulated kubelets for scale tests.
+        .target(
+            name: "SkiffHollow",
+            dependencies: [
+                "SkiffAPI",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffHollowTests",
+            dependencies: ["SkiffHollow"],
+            swiftSettings: strict
+        ),
+        // MARK: end hollow block
     ]
 )
