@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",  // client library (issue 8 §1)
+                "SkiffHollow",  // hollow nodes (issue 8 §3)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -46,7 +47,7 @@ let package = Package(
         // MARK: benchmarks (`skiff bench …`)
         .target(
             name: "SkiffBench",
-            dependencies: ["SkiffStore", "SkiffStoreEtcd"],
+            dependencies: ["SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffClient", "SkiffHollow"],
             swiftSettings: strict
         ),
 
@@ -159,14 +160,16 @@ let package = Package(
         .target(
             name: "SkiffHollow",
             dependencies: [
-                "SkiffAPI",
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strict
         ),
         .testTarget(
             name: "SkiffHollowTests",
-            dependencies: ["SkiffHollow"],
+            dependencies: ["SkiffHollow", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
             swiftSettings: strict
         ),
         // MARK: end hollow block

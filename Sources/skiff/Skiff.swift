@@ -33,6 +33,7 @@ struct Skiff: AsyncParsableCommand {
             BenchCommand.self,
             ShimCommand.self,
             DebugCommand.self,
+            HollowNodesCommand.self,
         ]
     )
 }
