@@ -135,7 +135,7 @@ struct HollowRunnerTests {
             try await h.client.delete(CoreV1.Pod.self, "web", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 1))
             #expect(try await h.pod("web")?.metadata?.deletionTimestamp != nil)
             #expect(try await eventually { try await h.pod("web") == nil })
-            #expect(h.runner.stats.podDeletes == 1)
+            #expect(try await eventually { h.runner.stats.podDeletes == 1 })
         }
     }
 }
