@@ -87,20 +87,20 @@ public enum SchedulerBenchmark {
                         progress: @escaping @Sendable (String) -> Void) async throws -> Row {
         let namespace = "bench-\(name)"
         _ = try? await client.create(CoreV1.Namespace(metadata: MetaV1.ObjectMeta(name: namespace)))
-        let timing = Mutex(Timing())
+        let timing = TimingBox()
         let total = pods.count
         let watch = try await client.watch(CoreV1.Pod.self, namespace: namespace, options: ListOptions(resourceVersion: "0"))
         let bound: Int = try await withThrowingTaskGroup(of: Int.self) { group in
             group.addTask {
                 for try await event in watch {
                     guard case .modified(let pod) = event, pod.spec?.nodeName != nil, let name = pod.metadata?.name else { continue }
-                    let done = timing.withLock { t -> Bool in
+                    let done = timing.state.withLock { t -> Bool in
                         if t.bound[name] == nil { t.bound[name] = ContinuousClock.now }
                         return t.bound.count >= total
                     }
                     if done { break }
                 }
-                return timing.withLock { $0.bound.count }
+                return timing.state.withLock { $0.bound.count }
             }
             group.addTask {
                 try await Task.sleep(for: options.timeout)
@@ -108,14 +108,14 @@ public enum SchedulerBenchmark {
             }
             try await forEach(pods, concurrency: options.creators) { pod in
                 let start = ContinuousClock.now
-                timing.withLock { $0.created[pod.metadata?.name ?? ""] = start }
+                timing.state.withLock { $0.created[pod.metadata?.name ?? ""] = start }
                 _ = try await client.create(pod)
             }
             let first = try await group.next() ?? 0
             group.cancelAll()
-            return first < 0 ? timing.withLock { $0.bound.count } : first
+            return first < 0 ? timing.state.withLock { $0.bound.count } : first
         }
-        let (samples, seconds) = timing.withLock { t -> ([Duration], Double) in
+        let (samples, seconds) = timing.state.withLock { t -> ([Duration], Double) in
             var samples: [Duration] = []
             for (name, at) in t.bound { if let created = t.created[name] { samples.append(created.duration(to: at)) } }
             let firstCreate = t.created.values.min()
@@ -126,6 +126,10 @@ public enum SchedulerBenchmark {
         let row = Row(workload: name, pods: total, bound: bound, seconds: seconds, latency: LatencySummary(samples: samples, seconds: seconds))
         progress("\(name): \(bound)/\(total) bound in \(format(seconds, decimals: 1)) s (\(format(row.latency.operationsPerSecond, decimals: 0)) pods/s)")
         return row
+    }
+
+    final class TimingBox: Sendable {
+        let state = Mutex(Timing())
     }
 
     struct Timing {
