@@ -140,6 +140,24 @@ let package = Package(
         ),
         // MARK: end client library.
 
+        // MARK: scheduler (owner: sched branch) — kube-scheduler's default profile; pure decision core + service.
+        .target(
+            name: "SkiffScheduler",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffSchedulerTests",
+            dependencies: ["SkiffScheduler", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end scheduler block
+
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(
             name: "SkiffRuntime",
