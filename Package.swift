@@ -37,6 +37,7 @@ let package = Package(
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",  // client library (issue 8 §1)
                 "SkiffHollow",  // hollow nodes (issue 8 §3)
+                "SkiffScheduler",  // scheduler in `skiff server` and `skiff bench scheduler` (issue 8 §4, §6)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
