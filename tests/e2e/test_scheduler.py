@@ -121,6 +121,9 @@ def test_pod_that_fits_nowhere_stays_pending_until_a_bigger_node_joins(server, k
         assert node == "e2e-big-0"
     finally:
         bigger.stop()
+        # Its process is gone: take the node out so later pods do not land on a node nobody runs.
+        kubectl.run("delete", "pod", "big", "-n", namespace, "--grace-period=0", "--force", check=False)
+        kubectl.run("delete", "node", "e2e-big-0", check=False)
 
 
 def test_node_selector_is_honoured(kubectl, namespace, hollow):
