@@ -36,8 +36,8 @@ let package = Package(
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",  // client library (issue 8 §1)
+                "SkiffScheduler",  // scheduler (issue 8 §2)
                 "SkiffHollow",  // hollow nodes (issue 8 §3)
-                "SkiffScheduler",  // scheduler in `skiff server` and `skiff bench scheduler` (issue 8 §4, §6)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

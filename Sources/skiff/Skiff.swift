@@ -28,6 +28,7 @@ struct Skiff: AsyncParsableCommand {
         abstract: "A Kubernetes-compatible container orchestrator in one binary.",
         subcommands: [
             ServerCommand.self,
+            SchedulerCommand.self,
             KubeconfigCommand.self,
             ImageCommand.self,
             BenchCommand.self,

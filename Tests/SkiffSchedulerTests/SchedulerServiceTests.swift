@@ -73,24 +73,24 @@ struct SchedulerServiceTests {
             try await makeNode(client, "small-1", cpu: "1")
             try await makeNode(client, "small-2", cpu: "1")
             try await makePod(client, "fits", cpu: "500m")
-            let node = try await waitFor { () -> String? in
+            let node = try await waitFor { () async throws -> String? in
                 let p = try await client.get(CoreV1.Pod.self, "fits", namespace: "sched")
                 return (p.spec?.nodeName ?? "").isEmpty ? nil : p.spec?.nodeName
             }
             #expect(node == "small-1" || node == "small-2")
-            let scheduled = try await waitFor { () -> CoreV1.Event? in
+            let scheduled = try await waitFor { () async throws -> CoreV1.Event? in
                 try await client.list(CoreV1.Event.self, namespace: "sched").items.first { $0.reason == "Scheduled" && $0.involvedObject?.name == "fits" }
             }
             #expect(scheduled?.message == "Successfully assigned sched/fits to \(node ?? "")")
 
             try await makePod(client, "big", cpu: "4")
             let expected = "0/2 nodes are available: 2 Insufficient cpu. preemption: 0/2 nodes are available: 2 Preemption is not helpful for scheduling."
-            let failed = try await waitFor { () -> CoreV1.Event? in
+            let failed = try await waitFor { () async throws -> CoreV1.Event? in
                 try await client.list(CoreV1.Event.self, namespace: "sched").items.first { $0.reason == "FailedScheduling" && $0.involvedObject?.name == "big" }
             }
             #expect(failed?.message == expected)
             #expect(failed?.type == "Warning")
-            let condition = try await waitFor { () -> CoreV1.PodCondition? in
+            let condition = try await waitFor { () async throws -> CoreV1.PodCondition? in
                 try await client.get(CoreV1.Pod.self, "big", namespace: "sched").status?.conditions?.first { $0.type == "PodScheduled" }
             }
             #expect(condition?.status == "False")
@@ -98,7 +98,7 @@ struct SchedulerServiceTests {
             #expect(condition?.message == expected)
 
             try await makeNode(client, "large", cpu: "8")
-            let bigNode = try await waitFor { () -> String? in
+            let bigNode = try await waitFor { () async throws -> String? in
                 let p = try await client.get(CoreV1.Pod.self, "big", namespace: "sched")
                 return (p.spec?.nodeName ?? "").isEmpty ? nil : p.spec?.nodeName
             }

@@ -35,7 +35,7 @@ package struct ClientEffects: SchedulerEffects {
             "conditions": .array([.object([
                 "type": .string("PodScheduled"), "status": .string("False"), "reason": .string(reason), "message": .string(message),
                 "lastProbeTime": .null,
-                "lastTransitionTime": sameCondition ? (existing?.lastTransitionTime.map { .string($0) } ?? .null) : .string(KubeTime.format(Date())),
+                "lastTransitionTime": sameCondition ? (existing?.lastTransitionTime.map { JSONValue.string($0) } ?? JSONValue.null) : JSONValue.string(KubeTime.format(Date())),
             ])]),
         ]
         if let nominatedNodeName {
