@@ -140,3 +140,14 @@ def test_pod_for_another_scheduler_is_left_alone(kubectl, namespace, hollow):
     assert not p["spec"].get("nodeName")
     assert p["status"]["phase"] == "Pending"
     assert not any(c["type"] == "PodScheduled" for c in p["status"].get("conditions", []))
+
+
+def test_scheduler_leads_through_its_lease_and_hollow_nodes_renew_theirs(kubectl, hollow):
+    lease = wait_for(lambda: json.loads(kubectl.run("get", "lease", "kube-scheduler", "-n", "kube-system", "-o", "json",
+                                                    check=False).stdout or "null"), what="kube-scheduler Lease")
+    assert lease["spec"]["holderIdentity"]
+    node_lease = json.loads(kubectl("get", "lease", "e2e-hollow-0", "-n", "kube-node-lease", "-o", "json"))
+    assert node_lease["spec"]["holderIdentity"] == "e2e-hollow-0"
+    first = node_lease["spec"]["renewTime"]
+    wait_for(lambda: json.loads(kubectl("get", "lease", "e2e-hollow-0", "-n", "kube-node-lease", "-o", "json"))
+             ["spec"]["renewTime"] != first, timeout=30, what="node Lease renewal")
