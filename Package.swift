@@ -37,6 +37,7 @@ let package = Package(
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",
                 "SkiffScheduler",
+                "SkiffHollow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -51,6 +52,7 @@ let package = Package(
                 "SkiffStore", "SkiffStoreEtcd", "SkiffStoreTesting",
                 "SkiffAPI", "SkiffAPIServer",
                 "SkiffRuntime", "SkiffRuntimeTesting", "SkiffSystem",
+                "SkiffClient", "SkiffHollow",
             ],
             swiftSettings: strict
         ),
@@ -212,5 +214,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+
+        // MARK: hollow nodes (`skiff hollow-nodes`): simulated kubelets for scale tests.
+        .target(
+            name: "SkiffHollow",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffHollowTests",
+            dependencies: ["SkiffHollow", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end hollow block
     ]
 )

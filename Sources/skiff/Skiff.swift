@@ -34,6 +34,7 @@ struct Skiff: AsyncParsableCommand {
             BenchCommand.self,
             ShimCommand.self,
             DebugCommand.self,
+            HollowNodesCommand.self,
         ]
     )
 }
