@@ -33,9 +33,11 @@ private func describe(_ value: JSONValue) -> String {
     }
 }
 
-private func unbox<T>(_ value: JSONValue, as type: T.Type, path: [any CodingKey]) throws -> T {
+// Paths are autoclosures: building `codingPath + [key]` for every field would allocate per
+// field; they are only needed for errors and for nested containers.
+private func unbox<T>(_ value: JSONValue, as type: T.Type, path: @autoclosure () -> [any CodingKey]) throws -> T {
     func mismatch() -> DecodingError {
-        DecodingError.typeMismatch(T.self, .init(codingPath: path, debugDescription: "Expected \(T.self) but found \(describe(value))"))
+        DecodingError.typeMismatch(T.self, .init(codingPath: path(), debugDescription: "Expected \(T.self) but found \(describe(value))"))
     }
     func integer<I: FixedWidthInteger>(_: I.Type) throws -> I {
         switch value {
@@ -82,13 +84,14 @@ private func unbox<T>(_ value: JSONValue, as type: T.Type, path: [any CodingKey]
     }
 }
 
-private func decodeValue<T: Decodable>(_ type: T.Type, _ value: JSONValue, path: [any CodingKey]) throws -> T {
-    if T.self == JSONValue.self, let v = value as? T { return v }
-    if T.self == String.self {
-        guard case .string(let s) = value, let v = s as? T else { return try unbox(value, as: T.self, path: path) }
-        return v
+private func decodeValue<T: Decodable>(_ type: T.Type, _ value: JSONValue, path: @autoclosure () -> [any CodingKey]) throws -> T {
+    switch type {
+    case is JSONValue.Type: return value as! T
+    case is String.Type, is Bool.Type, is Int64.Type, is Int32.Type, is Int.Type, is Double.Type:
+        return try unbox(value, as: T.self, path: path())
+    default:
+        return try T(from: ValueDecoder(value: value, codingPath: path()))
     }
-    return try T(from: ValueDecoder(value: value, codingPath: path))
 }
 
 private struct ValueDecoder: Decoder {
