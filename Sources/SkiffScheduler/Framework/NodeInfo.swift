@@ -4,7 +4,15 @@ import SkiffAPI
 /// (including assumed ones), their summed requests, the host ports in use and the node's images.
 /// A value type: the snapshot holds copies, so a scheduling cycle reads a stable view.
 package struct NodeInfo: Sendable {
-    package private(set) var node: CoreV1.Node?
+    /// The Node object, boxed: a CoreV1.Node holds dozens of references, and NodeInfo values are
+    /// copied in every per-node loop, so copying must cost one retain, not dozens.
+    private final class NodeBox: Sendable {
+        let node: CoreV1.Node
+        init(_ node: CoreV1.Node) { self.node = node }
+    }
+
+    private var box: NodeBox?
+    package var node: CoreV1.Node? { box?.node }
     package private(set) var name: String
     package private(set) var labels: [String: String] = [:]
     package private(set) var taints: [CoreV1.Taint] = []
@@ -34,7 +42,7 @@ package struct NodeInfo: Sendable {
     }
 
     package mutating func setNode(_ node: CoreV1.Node) {
-        self.node = node
+        box = NodeBox(node)
         name = node.metadata?.name ?? name
         labels = node.metadata?.labels ?? [:]
         taints = node.spec?.taints ?? []
@@ -48,7 +56,7 @@ package struct NodeInfo: Sendable {
     }
 
     package mutating func removeNode() {
-        node = nil
+        box = nil
     }
 
     package mutating func addPod(_ pod: PodInfo) {
