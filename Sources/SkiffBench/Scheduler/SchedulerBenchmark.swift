@@ -56,12 +56,14 @@ public enum SchedulerBenchmark {
             let registerStart = ContinuousClock.now
             while !hollow.isRegistered { try await Task.sleep(for: .milliseconds(50)) }
             progress("\(options.nodes) hollow nodes registered in \(seconds(since: registerStart)) s")
+            let rssNodes = residentMegabytes()
             group.addTask { try await runScheduler(client) }
             try await createPriorityClasses(client)
 
             var rows: [Row] = []
             let workloads = Workloads(options: options)
             rows.append(try await measure(client, "basic", workloads.basic(), options: options, progress: progress))
+            let rssPods = residentMegabytes()
             for (name, pods) in [("anti-affinity", workloads.antiAffinity()), ("topology-spread", workloads.spread())] {
                 rows.append(try await measure(client, name, pods, options: options, progress: progress))
                 try await client.deleteCollection(CoreV1.Pod.self, namespace: "bench-\(name)", options: DeleteOptions(gracePeriodSeconds: 0))
@@ -77,7 +79,7 @@ public enum SchedulerBenchmark {
             let rssEnd = residentMegabytes()
             let stats = hollow.stats
             group.cancelAll()
-            return report(rows: rows, options: options, rssEmpty: rssEmpty, rssEnd: rssEnd, stats: stats)
+            return report(rows: rows, options: options, rss: [rssEmpty, rssNodes, rssPods, rssEnd], stats: stats)
         }
     }
 
@@ -144,7 +146,8 @@ public enum SchedulerBenchmark {
         }
     }
 
-    static func report(rows: [Row], options: Options, rssEmpty: Double, rssEnd: Double, stats: HollowRunnerStats) -> String {
+    /// `rss`: empty control plane, after registering the nodes, after the basic pods, at the end.
+    static func report(rows: [Row], options: Options, rss: [Double], stats: HollowRunnerStats) -> String {
         var table = TextTable(header: ["workload", "pods", "bound", "seconds", "pods/s", "p50 ms", "p99 ms"])
         for row in rows {
             table.add([row.workload, String(row.pods), String(row.bound), format(row.seconds, decimals: 1),
@@ -153,8 +156,13 @@ public enum SchedulerBenchmark {
         }
         table.add(["upstream: scheduler_perf SchedulingBasic 5000 nodes/10000 pods (CI threshold)", "10000", "", "", "270", "", ""])
         var text = table.render() + "\n"
-        text += "process RSS: \(format(rssEmpty, decimals: 0)) MB empty control plane → \(format(rssEnd, decimals: 0)) MB at the end "
-        text += "(control plane + \(options.nodes) hollow nodes + \(options.pods) basic pods + bench client, one process)\n"
+        let (empty, nodes, pods, end) = (rss[0], rss[1], rss[2], rss[3])
+        text += "process RSS: \(format(empty, decimals: 0)) MB empty control plane, \(format(nodes, decimals: 0)) MB with \(options.nodes) hollow nodes, "
+        text += "\(format(pods, decimals: 0)) MB after \(options.pods) basic pods, \(format(end, decimals: 0)) MB at the end "
+        text += "(control plane + hollow nodes + bench client, one process)\n"
+        text += "per hollow node: \(format((nodes - empty) * 1024 / Double(max(options.nodes, 1)), decimals: 1)) KB; "
+        text += "per pod (stored, cached by scheduler and hollow informers, bench watch): "
+        text += "\(format((pods - nodes) * 1024 / Double(max(options.pods, 1)), decimals: 1)) KB\n"
         text += "hollow nodes: \(stats.statusWrites) pod status writes, \(stats.leaseRenewals) lease renewals, \(stats.statusWriteErrors + stats.leaseErrors) write errors\n"
         return text
     }

@@ -92,7 +92,23 @@ package final class HollowNodeRunner: Service, Sendable {
     package var nodeNames: [String] { (0 ..< config.count).map(config.nodeName) }
 
     package func run() async throws {
-        try await registerNodes()
+        // Like a kubelet, keep trying while the API server is unreachable or refuses; only a
+        // configuration that can never work (the pod CIDR is too small) ends the run.
+        var backoff = Duration.seconds(1)
+        while true {
+            do {
+                try await registerNodes()
+                break
+            } catch let error as HollowConfigError {
+                throw error
+            } catch is CancellationError {
+                return
+            } catch {
+                logger.warning("registering hollow nodes failed; retrying", metadata: ["error": "\(error)", "in": "\(backoff)"])
+                do { try await Task.sleep(for: backoff) } catch { return }
+                backoff = min(backoff * 2, .seconds(30))
+            }
+        }
         registered.set()
         logger.info("hollow nodes registered", metadata: ["count": "\(config.count)"])
         let ours = Set(nodeNames)
