@@ -167,6 +167,12 @@ actor WatchCache {
         return .success((stream, id))
     }
 
+    /// Queues a progress BOOKMARK on one watcher's frame stream, behind every event already sent
+    /// to it. `floor` is a clock reading: every event up to it was applied (and queued) before.
+    func bookmark(id: Int, floor: Int64) {
+        watchers[id]?.continuation.yield(.bookmark(revision: max(applied, floor), initialEventsEnd: false))
+    }
+
     func stopWatch(id: Int) {
         watchers.removeValue(forKey: id)?.continuation.finish()
     }

@@ -13,10 +13,12 @@ final class RequestHandler: Sendable {
     let allocator: ServiceAllocator
     let openAPI: OpenAPICache
     let serverAddress: String
+    /// How often a watch with `allowWatchBookmarks` gets a progress BOOKMARK.
+    let bookmarkInterval: Duration
     let logger: Logger
 
     init(registry: ResourceRegistry, store: any Store, caches: WatchCacheSet, authenticator: Authenticator,
-         allocator: ServiceAllocator, serverAddress: String, logger: Logger) {
+         allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30), logger: Logger) {
         self.registry = registry
         self.store = store
         self.caches = caches
@@ -24,6 +26,7 @@ final class RequestHandler: Sendable {
         self.allocator = allocator
         self.openAPI = OpenAPICache(registry: registry)
         self.serverAddress = serverAddress
+        self.bookmarkInterval = bookmarkInterval
         self.logger = logger
     }
 

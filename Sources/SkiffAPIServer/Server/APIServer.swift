@@ -22,6 +22,8 @@ public struct APIServerConfig: Sendable {
     public var advertiseAddress: String?
     public var serviceCIDR: String
     public var maxRequestBodyBytes: Int
+    /// How often watches that allow bookmarks get one (kube-apiserver: about every minute; tests shorten it).
+    public var bookmarkInterval: Duration = .seconds(30)
     public var logger: Logger
 
     public init(store: any Store, bindAddress: String = "127.0.0.1", port: Int = 6443, pki: ClusterPKI? = nil,
@@ -62,7 +64,7 @@ public final class APIServer: Service, Sendable {
         handler = RequestHandler(
             registry: registry, store: config.store, caches: caches, authenticator: authenticator,
             allocator: ServiceAllocator(cidr: config.serviceCIDR), serverAddress: "\(advertise):\(config.port)",
-            logger: config.logger)
+            bookmarkInterval: config.bookmarkInterval, logger: config.logger)
     }
 
     /// Serves one request in process, without HTTP (tests, in-process clients).
