@@ -152,8 +152,8 @@ final class RequestHandler: Sendable {
             throw .methodNotAllowed("the server does not allow this method on the requested resource")
         }
         if !r.persisted {
-            if verb == "create" { return try await createReview(r, route: route, request: request) }
-            if verb == "list" || verb == "get" { return try componentStatuses(r, route: route) }
+            if verb == "create" { return try await createVirtual(r, route: route, request: request) }
+            if verb == "list" || verb == "get" { return try r.strategy.readVirtual(resource: r, route: route, handler: self) }
             throw .methodNotAllowed("the server does not allow this method on the requested resource")
         }
         switch verb {
