@@ -1,0 +1,72 @@
+import SkiffAPI
+import Testing
+@testable import SkiffAPIServer
+
+@Suite("Per-kind strategies carried by the registry", .timeLimit(.minutes(2)))
+struct ResourceStrategyTests {
+    /// A kind with rules of its own, as a custom resource would bring.
+    struct StampingStrategy: ResourceStrategy {
+        func prepareForCreate(_ object: inout JSONValue, resource r: ResourceInfo) {
+            object["status"] = .object(["stamped": .bool(true)])
+        }
+        var allowCreateOnUpdate: Bool { true }
+    }
+
+    @Test("built-in entries carry their kind's strategy and plain kinds the default one")
+    func builtinStrategies() throws {
+        let registry = ResourceRegistry.builtin()
+        let pods = try #require(registry.resource(group: "", version: "v1", plural: "pods"))
+        let namespaces = try #require(registry.resource(group: "", version: "v1", plural: "namespaces"))
+        let configMaps = try #require(registry.resource(group: "", version: "v1", plural: "configmaps"))
+        let hpaV1 = try #require(registry.resource(group: "autoscaling", version: "v1", plural: "horizontalpodautoscalers"))
+        #expect(pods.strategy is PodStrategy)
+        #expect(namespaces.strategy is NamespaceStrategy)
+        #expect(configMaps.strategy is DefaultStrategy)
+        #expect(hpaV1.strategy is HorizontalPodAutoscalerV1Strategy)
+    }
+
+    @Test("an entry added at run time keeps the strategy it brings, and equality ignores strategies")
+    func runtimeStrategy() throws {
+        let registry = ResourceRegistry.builtin()
+        let widgets = ResourceInfo(group: "example.com", version: "v1", kind: "Widget", plural: "widgets",
+                                   singular: "widget", namespaced: true, subresources: [.status])
+        registry.add(widgets.with(StampingStrategy()))
+        let served = try #require(registry.resource(group: "example.com", version: "v1", plural: "widgets"))
+        #expect(served.strategy is StampingStrategy)
+        #expect(served.strategy.allowCreateOnUpdate)
+        #expect(served == widgets)
+        var object: JSONValue = .object(["metadata": .object(["name": .string("w")])])
+        served.strategy.prepareForCreate(&object, resource: served)
+        #expect(object["status"]?["stamped"] == .bool(true))
+    }
+
+    @Test("the default status rules: a main write keeps the status, a status write changes only the status")
+    func defaultStatusRules() {
+        let r = ResourceInfo(group: "example.com", version: "v1", kind: "Widget", plural: "widgets",
+                             singular: "widget", namespaced: true, subresources: [.status])
+        let old: JSONValue = .object(["spec": .object(["a": .int(1)]), "status": .object(["s": .int(1)])])
+        let proposed: JSONValue = .object(["spec": .object(["a": .int(2)]), "status": .object(["s": .int(2)])])
+        let main = r.strategy.resetFields(proposed: proposed, old: old, scope: .main, resource: r)
+        #expect(main["spec"]?["a"] == .int(2))
+        #expect(main["status"]?["s"] == .int(1))
+        let status = r.strategy.resetFields(proposed: proposed, old: old, scope: .status, resource: r)
+        #expect(status["spec"]?["a"] == .int(1))
+        #expect(status["status"]?["s"] == .int(2))
+        #expect(r.strategy.deletesWhenFinalized)
+        #expect(!r.strategy.allowCreateOnUpdate)
+    }
+
+    @Test("pods are deleted gracefully only once bound to a node and not finished")
+    func podGracefulDeletion() throws {
+        let options = try RequestHandler.DeleteOptions(APIRequest(method: "DELETE", uri: "/", headers: [:], body: [], user: nil))
+        let strategy = PodStrategy()
+        let unbound: JSONValue = .object(["spec": .object(["terminationGracePeriodSeconds": .int(5)])])
+        #expect(strategy.gracefulDeletionPeriod(unbound, options: options) == nil)
+        var bound = unbound
+        bound["spec"]?["nodeName"] = .string("node-1")
+        #expect(strategy.gracefulDeletionPeriod(bound, options: options) == 5)
+        bound["status"] = .object(["phase": .string("Succeeded")])
+        #expect(strategy.gracefulDeletionPeriod(bound, options: options) == nil)
+        #expect(!strategy.deletesWhenFinalized)
+    }
+}
