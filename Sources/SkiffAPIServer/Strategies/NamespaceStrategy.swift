@@ -23,6 +23,10 @@ struct NamespaceStrategy: ResourceStrategy {
         object["spec"] = old["spec"]
     }
 
+    var selectableFields: [String] { ["status.phase"] }
+
+    func selectableFieldValues(_ o: JSONValue) -> [String: String] { ["status.phase": o.text("status", "phase")] }
+
     func handleSubresource(_ sub: ResourceInfo.Subresource, resource r: ResourceInfo, route: ResourceRoute,
                            request: APIRequest, handler: RequestHandler) async throws(APIError) -> APIResponse? {
         guard sub == .finalize, request.method == "PUT" else { return nil }

@@ -37,6 +37,25 @@ struct PodStrategy: ResourceStrategy {
         }
     }
 
+    var selectableFields: [String] {
+        ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName",
+         "spec.hostNetwork", "status.phase", "status.podIP", "status.nominatedNodeName"]
+    }
+
+    func selectableFieldValues(_ o: JSONValue) -> [String: String] {
+        let hostNetwork = o.text("spec", "hostNetwork")
+        return [
+            "spec.nodeName": o.text("spec", "nodeName"),
+            "spec.restartPolicy": o.text("spec", "restartPolicy"),
+            "spec.schedulerName": o.text("spec", "schedulerName"),
+            "spec.serviceAccountName": o.text("spec", "serviceAccountName"),
+            "spec.hostNetwork": hostNetwork.isEmpty ? "false" : hostNetwork,
+            "status.phase": o.text("status", "phase"),
+            "status.podIP": o.text("status", "podIP"),
+            "status.nominatedNodeName": o.text("status", "nominatedNodeName"),
+        ]
+    }
+
     static func qosClass(_ pod: JSONValue) -> String {
         let containers = pod["spec"]?["containers"]?.arrayValue ?? []
         var anyRequests = false

@@ -77,6 +77,13 @@ protocol ResourceStrategy: Sendable {
     func columns(_ r: ResourceInfo) -> [TableColumn]
     func cells(_ object: JSONValue, resource r: ResourceInfo, now: Date) -> [JSONValue]
 
+    // MARK: field selectors
+
+    /// Fields a field selector may name besides metadata.name and metadata.namespace.
+    var selectableFields: [String] { get }
+    /// The values of `selectableFields` in `object`, as text (absent fields may be left out).
+    func selectableFieldValues(_ object: JSONValue) -> [String: String]
+
     // MARK: conversion (a version served by converting to its storage version)
 
     func convertToStorage(_ object: JSONValue) -> JSONValue
@@ -142,6 +149,9 @@ extension ResourceStrategy {
     func cells(_ object: JSONValue, resource r: ResourceInfo, now: Date) -> [JSONValue] {
         Printers.cells(for: object, kind: r.gvk, now: now)
     }
+
+    var selectableFields: [String] { [] }
+    func selectableFieldValues(_ object: JSONValue) -> [String: String] { [:] }
 
     func convertToStorage(_ object: JSONValue) -> JSONValue { object }
     func convertFromStorage(_ object: JSONValue) -> JSONValue { object }
