@@ -70,3 +70,20 @@ struct ResourceStrategyTests {
         #expect(!strategy.deletesWhenFinalized)
     }
 }
+
+@Suite("Field selectors from strategies", .timeLimit(.minutes(2)))
+struct StrategyFieldSelectorTests {
+    @Test("each kind's strategy names its selectable fields and their values, absent counts reading as 0")
+    func selectableFields() throws {
+        let registry = ResourceRegistry.builtin()
+        let jobs = try #require(registry.resource(group: "batch", version: "v1", plural: "jobs"))
+        let secrets = try #require(registry.resource(group: "", version: "v1", plural: "secrets"))
+        let configMaps = try #require(registry.resource(group: "", version: "v1", plural: "configmaps"))
+        let job: JSONValue = .object(["metadata": .object(["name": .string("j"), "namespace": .string("d")])])
+        #expect(SelectableFields.supported(jobs) == ["metadata.name", "metadata.namespace", "status.successful"])
+        #expect(SelectableFields.extract(from: job, resource: jobs)["status.successful"] == "0")
+        let secret: JSONValue = .object(["metadata": .object(["name": .string("s")]), "type": .string("Opaque")])
+        #expect(SelectableFields.extract(from: secret, resource: secrets)["type"] == "Opaque")
+        #expect(SelectableFields.supported(configMaps) == ["metadata.name", "metadata.namespace"])
+    }
+}
