@@ -34,8 +34,16 @@ extension RequestHandler {
         case (.token, "POST"):
             return try await issueToken(namespace: route.namespace ?? "default", serviceAccount: name, request: request)
         case (.finalize, "PUT"):
-            return try await update(r, route: ResourceRoute(group: "", version: "v1", namespace: nil, plural: "namespaces", name: name),
-                                    request: request)
+            // As kube-apiserver's finalize strategy: everything but status from the body, spec.finalizers included.
+            let form = try ResponseForm.negotiate(request)
+            var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
+            try checkTypeMeta(&object, r)
+            if object.name.isEmpty { object.setMetadata("name", .string(name)) }
+            guard object.name == name else {
+                throw .badRequest("the name of the object (\(object.name)) does not match the name on the URL (\(name))")
+            }
+            let bytes = try await updateWithRetry(r, namespace: nil, name: name, scope: .finalize, dryRun: request.dryRun) { _ in object }
+            return respondObject(bytes, r, form: form)
         case (.log, _), (.exec, _), (.attach, _), (.portforward, _), (.proxy, _):
             throw APIError(code: 503, reason: .serviceUnavailable,
                            message: "\(r.plural)/\(sub) is not available: it is served by the node agent, which is not connected to this API server yet")

@@ -5,7 +5,8 @@ import SkiffStore
 extension RequestHandler {
     /// Which part of an object a write may change.
     /// `.all` takes the whole proposed object (server-internal writes such as a binding).
-    enum UpdateScope: Sendable { case main, status, scale, all }
+    /// `finalize`: namespaces/finalize, the only path that may change `spec.finalizers`.
+    enum UpdateScope: Sendable { case main, status, scale, all, finalize }
 
     func update(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
         let form = try ResponseForm.negotiate(request)
@@ -63,7 +64,7 @@ extension RequestHandler {
             }
         case .all:
             object = proposed
-        case .main, .scale:
+        case .main, .scale, .finalize:
             object = proposed
             if r.has(.status) { object["status"] = old.object["status"] }
         }
@@ -78,7 +79,16 @@ extension RequestHandler {
         if scope != .status {
             Defaulting.apply(to: &object, kind: r.gvk)
         }
-        if r.group.isEmpty, r.plural == "namespaces" { object["spec"] = old.object["spec"] }
+        if r.group.isEmpty, r.plural == "namespaces" {
+            if scope == .finalize {
+                // As sent: defaulting must not put "kubernetes" back when the namespace controller removed it.
+                var spec = object["spec"] ?? .object([:])
+                spec["finalizers"] = proposed["spec"]?["finalizers"] ?? .array([])
+                object["spec"] = spec
+            } else {
+                object["spec"] = old.object["spec"]
+            }
+        }
         // generation moves only when the spec does.
         if let generation = old.object.metadata["generation"]?.intValue {
             let changed = Self.specPart(object) != Self.specPart(old.object)
@@ -100,7 +110,10 @@ extension RequestHandler {
         }
         let key = r.key(namespace: object.namespace, name: name)
         // An object marked for deletion goes when its last finalizer does.
-        if object.metadata["deletionTimestamp"] != nil, object.finalizers.isEmpty, !(r.plural == "pods" && r.group.isEmpty) {
+        // A namespace also waits for its spec.finalizers (kube-apiserver's ShouldDeleteDuringUpdate).
+        let specFinalizers = r.group.isEmpty && r.plural == "namespaces" ? object["spec"]?["finalizers"]?.arrayValue ?? [] : []
+        if object.metadata["deletionTimestamp"] != nil, object.finalizers.isEmpty, specFinalizers.isEmpty,
+           !(r.plural == "pods" && r.group.isEmpty) {
             if dryRun { return object.serialized() }
             return try await deleteNow(r, key: key, current: old, last: object)
         }
