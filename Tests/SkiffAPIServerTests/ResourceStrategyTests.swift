@@ -52,7 +52,7 @@ struct ResourceStrategyTests {
         let status = r.strategy.resetFields(proposed: proposed, old: old, scope: .status, resource: r)
         #expect(status["spec"]?["a"] == .int(1))
         #expect(status["status"]?["s"] == .int(2))
-        #expect(r.strategy.deletesWhenFinalized)
+        #expect(r.strategy.shouldDeleteDuringUpdate(.object(["metadata": .object([:])])))
         #expect(!r.strategy.allowCreateOnUpdate)
     }
 
@@ -67,7 +67,7 @@ struct ResourceStrategyTests {
         #expect(strategy.gracefulDeletionPeriod(bound, options: options) == 5)
         bound["status"] = .object(["phase": .string("Succeeded")])
         #expect(strategy.gracefulDeletionPeriod(bound, options: options) == nil)
-        #expect(!strategy.deletesWhenFinalized)
+        #expect(!strategy.shouldDeleteDuringUpdate(bound))
     }
 }
 

@@ -5,7 +5,8 @@ import SkiffStore
 extension RequestHandler {
     /// Which part of an object a write may change.
     /// `.all` takes the whole proposed object (server-internal writes such as a binding).
-    enum UpdateScope: Sendable { case main, status, scale, all }
+    /// `finalize`: namespaces/finalize, the only path that may change `spec.finalizers`.
+    enum UpdateScope: Sendable { case main, status, scale, all, finalize }
 
     func update(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
         let form = try ResponseForm.negotiate(request)
@@ -71,7 +72,7 @@ extension RequestHandler {
         // Compare as Go would (the old object comes from the cache in Go's shape): an absent
         // non-omitempty field equals its zero value, an empty omitempty one equals absent.
         if let normalized = try? JSONValue.parse(object.serialized()) { object = normalized }
-        r.strategy.prepareForUpdate(&object, old: old.object)
+        r.strategy.prepareForUpdate(&object, proposed: proposed, old: old.object, scope: scope)
         // generation moves only when the spec does.
         if let generation = old.object.metadata["generation"]?.intValue {
             let changed = Self.specPart(object) != Self.specPart(old.object)
@@ -91,7 +92,7 @@ extension RequestHandler {
                                                                resource: r, handler: self)
         let key = r.key(namespace: object.namespace, name: name)
         // An object marked for deletion goes when its last finalizer does.
-        if object.metadata["deletionTimestamp"] != nil, object.finalizers.isEmpty, r.strategy.deletesWhenFinalized {
+        if object.metadata["deletionTimestamp"] != nil, r.strategy.shouldDeleteDuringUpdate(object) {
             if dryRun { return object.serialized() }
             return try await deleteNow(r, key: key, current: old, last: object)
         }

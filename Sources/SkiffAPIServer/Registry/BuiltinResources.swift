@@ -29,7 +29,7 @@ enum BuiltinResources {
     static let all: [ResourceInfo] = [
         // core/v1
         R(group: "", version: "v1", kind: "Pod", plural: "pods", singular: "pod", shortNames: ["po"], namespaced: true,
-          categories: ["all"], subresources: [.status, .binding, .eviction, .log, .exec, .attach, .portforward, .proxy, .ephemeralcontainers, .resize]).with(PodStrategy()),
+          categories: ["all"], subresources: [.status, .binding, .eviction, .log, .exec, .attach, .portforward, .proxy]).with(PodStrategy()),
         R(group: "", version: "v1", kind: "Service", plural: "services", singular: "service", shortNames: ["svc"], namespaced: true,
           categories: ["all"], subresources: [.status, .proxy]).with(ServiceStrategy()),
         R(group: "", version: "v1", kind: "Endpoints", plural: "endpoints", singular: "endpoints", shortNames: ["ep"], namespaced: true),

@@ -19,8 +19,21 @@ struct NamespaceStrategy: ResourceStrategy {
         object.setMetadata("labels", labels)
     }
 
-    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
-        object["spec"] = old["spec"]
+    /// spec.finalizers changes only through namespaces/finalize, and there as sent: defaulting
+    /// must not put "kubernetes" back when the namespace controller removed it.
+    func prepareForUpdate(_ object: inout JSONValue, proposed: JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope) {
+        if scope == .finalize {
+            var spec = object["spec"] ?? .object([:])
+            spec["finalizers"] = proposed["spec"]?["finalizers"] ?? .array([])
+            object["spec"] = spec
+        } else {
+            object["spec"] = old["spec"]
+        }
+    }
+
+    /// A namespace also waits for its spec.finalizers (kube-apiserver's ShouldDeleteDuringUpdate).
+    func shouldDeleteDuringUpdate(_ object: JSONValue) -> Bool {
+        object.finalizers.isEmpty && (object["spec"]?["finalizers"]?.arrayValue ?? []).isEmpty
     }
 
     var selectableFields: [String] { ["status.phase"] }
@@ -29,10 +42,17 @@ struct NamespaceStrategy: ResourceStrategy {
 
     func handleSubresource(_ sub: ResourceInfo.Subresource, resource r: ResourceInfo, route: ResourceRoute,
                            request: APIRequest, handler: RequestHandler) async throws(APIError) -> APIResponse? {
-        guard sub == .finalize, request.method == "PUT" else { return nil }
-        var mainRoute = route
-        mainRoute.subresource = nil
-        return try await handler.update(r, route: mainRoute, request: request)
+        guard sub == .finalize, request.method == "PUT", let name = route.name else { return nil }
+        // As kube-apiserver's finalize strategy: everything but status from the body, spec.finalizers included.
+        let form = try ResponseForm.negotiate(request)
+        var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
+        try handler.checkTypeMeta(&object, r)
+        if object.name.isEmpty { object.setMetadata("name", .string(name)) }
+        guard object.name == name else {
+            throw .badRequest("the name of the object (\(object.name)) does not match the name on the URL (\(name))")
+        }
+        let bytes = try await handler.updateWithRetry(r, namespace: nil, name: name, scope: .finalize, dryRun: request.dryRun) { _ in object }
+        return handler.respondObject(bytes, r, form: form)
     }
 
     func delete(_ current: StoredObject, resource r: ResourceInfo, options: RequestHandler.DeleteOptions,

@@ -13,7 +13,7 @@ struct PodStrategy: ResourceStrategy {
     }
 
     /// A pod marked for deletion stays until its kubelet confirms, finalizers or not.
-    var deletesWhenFinalized: Bool { false }
+    func shouldDeleteDuringUpdate(_ object: JSONValue) -> Bool { false }
 
     /// Graceful pod deletion: the kubelet of the pod's node confirms with grace 0.
     func gracefulDeletionPeriod(_ object: JSONValue, options: RequestHandler.DeleteOptions) -> Int64? {

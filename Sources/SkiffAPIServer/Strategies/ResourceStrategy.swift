@@ -36,8 +36,9 @@ protocol ResourceStrategy: Sendable {
     /// The status strategy: which part of `proposed` a write of `scope` takes, the rest staying
     /// as in `old` (a main write keeps the status, a status write changes only the status).
     func resetFields(proposed: JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope, resource r: ResourceInfo) -> JSONValue
-    /// Kind-specific rules of an update, after defaulting (fields only a subresource may change).
-    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue)
+    /// Kind-specific rules of an update, after defaulting (fields only a subresource may change);
+    /// `proposed` is the object as sent.
+    func prepareForUpdate(_ object: inout JSONValue, proposed: JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope)
     func validateUpdate(_ object: JSONValue, old: JSONValue, resource r: ResourceInfo) -> [FieldCause]
     func allocateOnUpdate(_ object: inout JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope, dryRun: Bool,
                           resource r: ResourceInfo, handler: RequestHandler) async throws(APIError) -> Allocation
@@ -46,9 +47,9 @@ protocol ResourceStrategy: Sendable {
 
     // MARK: delete
 
-    /// Whether an object marked for deletion goes when its last finalizer is removed (pods wait
-    /// for their kubelet instead).
-    var deletesWhenFinalized: Bool { get }
+    /// Whether an update of an object marked for deletion removes it (ShouldDeleteDuringUpdate):
+    /// by default once its last finalizer is gone; pods wait for their kubelet instead.
+    func shouldDeleteDuringUpdate(_ object: JSONValue) -> Bool
     /// The grace period of a graceful deletion, nil when the object goes (or waits for its
     /// finalizers) at once.
     func gracefulDeletionPeriod(_ object: JSONValue, options: RequestHandler.DeleteOptions) -> Int64?
@@ -110,7 +111,7 @@ extension ResourceStrategy {
         StatusRules.resetFields(proposed: proposed, old: old, scope: scope, resource: r)
     }
 
-    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {}
+    func prepareForUpdate(_ object: inout JSONValue, proposed: JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope) {}
 
     func validateUpdate(_ object: JSONValue, old: JSONValue, resource r: ResourceInfo) -> [FieldCause] {
         Validation.validateUpdate(object, old: old, kind: r.gvk)
@@ -121,7 +122,7 @@ extension ResourceStrategy {
 
     func updated(old: JSONValue, new: JSONValue, handler: RequestHandler) async {}
 
-    var deletesWhenFinalized: Bool { true }
+    func shouldDeleteDuringUpdate(_ object: JSONValue) -> Bool { object.finalizers.isEmpty }
 
     func gracefulDeletionPeriod(_ object: JSONValue, options: RequestHandler.DeleteOptions) -> Int64? { nil }
 
@@ -172,7 +173,7 @@ enum StatusRules {
             object["status"] = proposed["status"]
         case .all:
             object = proposed
-        case .main, .scale:
+        case .main, .scale, .finalize:
             object = proposed
             if r.has(.status) { object["status"] = old["status"] }
         }
