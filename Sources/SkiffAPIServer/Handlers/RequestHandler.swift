@@ -53,11 +53,28 @@ final class RequestHandler: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let verb = Self.verb(method: request.method, route: route, watch: request.flag("watch"))
-        var resource = route?.plural ?? ""
-        if let sub = route?.subresource { resource += "/\(sub)" }
+        let (verb, resource) = metricLabels(request, route: route)
         metrics.record(verb: verb, resource: resource, code: response.statusCode, seconds: seconds)
         return response
+    }
+
+    private static let metricVerbs: Set<String> = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION",
+                                                   "HEAD", "OPTIONS"]
+
+    /// Metric labels only from fixed sets (the registry's resources and subresources, known verbs),
+    /// never from the URL, and one label for unauthenticated requests: a client cannot grow
+    /// /metrics without bound or inject series.
+    func metricLabels(_ request: APIRequest, route: ResourceRoute?) -> (verb: String, resource: String) {
+        guard request.user != nil else { return ("other", "unauthenticated") }
+        var verb = Self.verb(method: request.method, route: route, watch: request.flag("watch"))
+        if !Self.metricVerbs.contains(verb) { verb = "other" }
+        guard let route else { return (verb, "") }
+        guard let r = registry.resource(group: route.group, version: route.version, plural: route.plural) else {
+            return (verb, "unknown")
+        }
+        guard let sub = route.subresource else { return (verb, r.plural) }
+        guard let known = ResourceInfo.Subresource(rawValue: sub), r.has(known) else { return (verb, "unknown") }
+        return (verb, "\(r.plural)/\(known.rawValue)")
     }
 
     static func verb(method: String, route: ResourceRoute?, watch: Bool) -> String {
