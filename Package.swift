@@ -34,7 +34,10 @@ let package = Package(
         .executableTarget(
             name: "skiff",
             dependencies: [
-                "SkiffStore", "SkiffStoreEtcd", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
+                "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
+                "SkiffClient",
+                "SkiffScheduler",
+                "SkiffHollow",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -49,6 +52,7 @@ let package = Package(
                 "SkiffStore", "SkiffStoreEtcd", "SkiffStoreTesting",
                 "SkiffAPI", "SkiffAPIServer",
                 "SkiffRuntime", "SkiffRuntimeTesting", "SkiffSystem",
+                "SkiffClient", "SkiffHollow",
             ],
             swiftSettings: strict
         ),
@@ -139,6 +143,46 @@ let package = Package(
             swiftSettings: strict
         ),
 
+        // MARK: client library (client-go + controller-runtime equivalent) — owner: client branch.
+        .target(
+            name: "SkiffClient",
+            dependencies: [
+                "SkiffAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffClientTests",
+            dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end client library.
+
+        // MARK: scheduler (owner: sched branch) — kube-scheduler's default profile; pure decision core + service.
+        .target(
+            name: "SkiffScheduler",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffSchedulerTests",
+            dependencies: ["SkiffScheduler", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end scheduler block
+
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(
             name: "SkiffRuntime",
@@ -170,5 +214,23 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+
+        // MARK: hollow nodes (`skiff hollow-nodes`): simulated kubelets for scale tests.
+        .target(
+            name: "SkiffHollow",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffHollowTests",
+            dependencies: ["SkiffHollow", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end hollow block
     ]
 )

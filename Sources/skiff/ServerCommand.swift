@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffAPIServer
+import SkiffScheduler
 import SkiffStore
 import SkiffStoreEtcd
 
@@ -18,6 +19,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Service ClusterIP range.") var serviceCIDR: String = "10.43.0.0/16"
     @Option(name: .customLong("tls-san"), help: "Extra name or IP for the serving certificate (repeatable; applies when it is created).")
     var tlsSANs: [String] = []
+    @Flag(help: "Do not run the scheduler in this server (run `skiff scheduler` elsewhere).") var disableScheduler = false
+    @Option(help: "A KubeSchedulerConfiguration YAML file for the in-process scheduler.") var schedulerConfig: String?
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -37,8 +40,17 @@ struct ServerCommand: AsyncParsableCommand {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         try url.write(toFile: "\(dataDir)/server-url", atomically: true, encoding: .utf8)
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: CompactionService(compactor: PeriodicCompactor(store: store))),
+        ]
+        if !disableScheduler {
+            // In process, leader-elected on kube-system/kube-scheduler (issue 8 §4).
+            let configuration = try Self.schedulerConfiguration(schedulerConfig)
+            services.append(.init(service: ElectedScheduler(server: server, configuration: configuration,
+                                                            logger: Logger(label: "skiff.scheduler"))))
+        }
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: CompactionService(compactor: PeriodicCompactor(store: store)))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
@@ -49,6 +61,17 @@ struct ServerCommand: AsyncParsableCommand {
             try await tasks.waitForAll()
         }
         await store.close()
+    }
+
+    /// The scheduler configuration from `--scheduler-config`, or the default profile.
+    static func schedulerConfiguration(_ path: String?) throws -> SchedulerConfiguration {
+        guard let path else { return SchedulerConfiguration() }
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        do {
+            return try SchedulerConfiguration.parse(yaml: text)
+        } catch {
+            throw ValidationError("invalid --scheduler-config \(path): \(error)")
+        }
     }
 
     /// The store behind `--datastore`.

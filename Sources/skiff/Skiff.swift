@@ -28,11 +28,13 @@ struct Skiff: AsyncParsableCommand {
         abstract: "A Kubernetes-compatible container orchestrator in one binary.",
         subcommands: [
             ServerCommand.self,
+            SchedulerCommand.self,
             KubeconfigCommand.self,
             ImageCommand.self,
             BenchCommand.self,
             ShimCommand.self,
             DebugCommand.self,
+            HollowNodesCommand.self,
         ]
     )
 }

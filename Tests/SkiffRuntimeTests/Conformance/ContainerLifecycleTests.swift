@@ -62,7 +62,8 @@ struct ContainerLifecycleTests {
     @Test("stop of a container that handles SIGTERM ends it within the grace period", arguments: RuntimeKind.allCases)
     func stopHandledTerm(kind: RuntimeKind) async throws {
         try await withFixture(kind) { fixture in
-            let (_, ids) = try await fixture.runPod("term", [("main", .runUntilTerminated)])
+            let (_, ids) = try await fixture.runPod("term", [("main", .handleSigterm)])
+            if kind == .runc { #expect(try await fixture.waitForLog(ids[0], containing: "trapped")) }
             try await fixture.runtime.stopContainer(ids[0], timeout: .seconds(30))
             let status = try await fixture.runtime.containerStatus(ids[0])
             #expect(status.state == .exited)

@@ -13,6 +13,9 @@ enum RuntimeKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
 enum Program {
     case exit(code: Int32, stdout: String = "", stderr: String = "")
     case runUntilTerminated
+    /// Like `runUntilTerminated`, but prints "trapped" once its TERM handler is installed, so a
+    /// test can stop it only after the handler exists (PID 1 ignores an unhandled SIGTERM).
+    case handleSigterm
     case ignoreSigterm
     case exceedMemory
     case httpServer(port: Int)
@@ -89,6 +92,7 @@ final class RuntimeFixture: @unchecked Sendable {
         case (.fake, _): ["fake"]
         case (.runc, .exit(let code, let stdout, let stderr)): ["sh", "-c", "echo \(stdout); echo \(stderr) >&2; exit \(code)"]
         case (.runc, .runUntilTerminated): ["sh", "-c", "trap 'exit 0' TERM; while true; do sleep 1 & wait $!; done"]
+        case (.runc, .handleSigterm): ["sh", "-c", "trap 'exit 0' TERM; echo trapped; while true; do sleep 1 & wait $!; done"]
         case (.runc, .ignoreSigterm): ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"]
         case (.runc, .exceedMemory): ["sh", "-c", "a=xxxxxxxxxxxxxxxx; while true; do a=$a$a; done"]
         case (.runc, .httpServer(let port)): ["httpd", "-f", "-p", "\(port)", "-h", "/www"]
@@ -127,6 +131,17 @@ final class RuntimeFixture: @unchecked Sendable {
             if status.state == .exited || ContinuousClock.now > deadline { return status }
             try await Task.sleep(for: .milliseconds(20))
         }
+    }
+
+    /// Polls the container's log until a line contains `text` (bounded; false if it never does).
+    func waitForLog(_ id: String, containing text: String, within: Duration = .seconds(30)) async throws -> Bool {
+        let deadline = ContinuousClock.now + within
+        let path = try await runtime.containerStatus(id).logPath
+        while ContinuousClock.now < deadline {
+            if let log = try? String(contentsOfFile: path, encoding: .utf8), log.contains(text) { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return false
     }
 
     /// Polls the container's process list until no process has `commandLine` (bounded; false if one remains).
