@@ -9,10 +9,12 @@ struct KubeconfigCommand: AsyncParsableCommand {
     @Option(help: "Server URL (default: the one the server wrote to DATA-DIR/server-url).") var server: String?
 
     func run() async throws {
-        guard FileManager.default.fileExists(atPath: "\(dataDir)/pki/ca.crt") else {
-            throw ValidationError("no cluster credentials in \(dataDir)/pki: start `skiff server --data-dir \(dataDir)` first")
+        // Only reads: the server alone creates the PKI (a second creator would hand out a token
+        // the running server does not know).
+        let pki: ClusterPKI
+        do { pki = try ClusterPKI.load(directory: "\(dataDir)/pki") } catch let error as ClusterPKI.NotInitialized {
+            throw ValidationError("\(error)")
         }
-        let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDir)/pki")
         let url = server ?? (try? String(contentsOfFile: "\(dataDir)/server-url", encoding: .utf8))?
             .trimmingCharacters(in: .whitespacesAndNewlines) ?? "https://127.0.0.1:6443"
         print(pki.kubeconfig(server: url), terminator: "")

@@ -17,6 +17,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Address other components use to reach this server (default: the bind address).") var advertiseAddress: String?
     @Option(help: "sqlite (default, DATA-DIR/state.db), memory, or etcd://HOST:PORT[,HOST:PORT…].") var datastore: String = "sqlite"
     @Option(help: "Service ClusterIP range.") var serviceCIDR: String = "10.43.0.0/16"
+    @Option(name: .customLong("tls-san"), help: "Extra name or IP for the serving certificate (repeatable; applies when it is created).")
+    var tlsSANs: [String] = []
     @Flag(help: "Do not run the scheduler in this server (run `skiff scheduler` elsewhere).") var disableScheduler = false
     @Option(help: "A KubeSchedulerConfiguration YAML file for the in-process scheduler.") var schedulerConfig: String?
 
@@ -24,11 +26,13 @@ struct ServerCommand: AsyncParsableCommand {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "skiff.server")
         logger.logLevel = .info
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        // 0700: the directory holds keys, tokens and every Secret (state.db).
+        if let warning = try PrivateFiles.prepareDirectory(dataDir) { logger.warning("\(warning)") }
         let store = try await Self.openStore(datastore, dataDir: dataDir)
         var addresses = ClusterPKI.hostAddresses()
         if bindAddress != "0.0.0.0" { addresses.insert(bindAddress, at: 0) }
         if let advertiseAddress { addresses.insert(advertiseAddress, at: 0) }
+        addresses.insert(contentsOf: [APIServer.kubernetesServiceAddress(serviceCIDR: serviceCIDR)] + tlsSANs, at: 0)
         let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDir)/pki", extraAddresses: addresses)
         let server = APIServer(config: APIServerConfig(
             store: store, bindAddress: bindAddress, port: port, pki: pki,
@@ -74,6 +78,8 @@ struct ServerCommand: AsyncParsableCommand {
     static func openStore(_ datastore: String, dataDir: String) async throws -> any Store {
         switch datastore {
         case "sqlite", "":
+            // Created 0600 before SQLite opens it (its journal files take the same mode).
+            try PrivateFiles.touch("\(dataDir)/state.db")
             return try await SQLiteStore.open(path: "\(dataDir)/state.db")
         case "memory":
             return MemoryStore()

@@ -11,8 +11,11 @@ struct TestServer {
     static let admin = UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"])
 
     static func with(insecureUser: UserInfo? = admin, store: MemoryStore = MemoryStore(),
+                     configure: (inout APIServerConfig) -> Void = { _ in },
                      _ body: (TestServer) async throws -> Void) async throws {
-        let server = APIServer(config: APIServerConfig(store: store, port: 0, insecureUser: insecureUser))
+        var config = APIServerConfig(store: store, port: 0, insecureUser: insecureUser)
+        configure(&config)
+        let server = APIServer(config: config)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             do {

@@ -7,9 +7,29 @@ struct GeneratorFreshnessTests {
     @Test("the committed generated files match the generator's output")
     func generatedFilesAreFresh() throws {
         let root = repositoryRoot()
+        let schema = root.appendingPathComponent("../shared/k8s-schema/definitions-1.37.json").standardizedFileURL
+        // CI has ../shared: a missing schema is a failure, never a silent pass.
+        #expect(FileManager.default.fileExists(atPath: schema.path), "Kubernetes schema missing at \(schema.path)")
+        let (status, message) = try runFreshnessCheck(schema: schema.path)
+        #expect(status == 0, "\(message)")
+    }
+
+    @Test("the freshness check fails, not passes, when the schema is absent")
+    func missingSchemaFails() throws {
+        let absent = FileManager.default.temporaryDirectory
+            .appendingPathComponent("skiff-no-schema-\(UUID().uuidString)/definitions-1.37.json").path
+        let (status, message) = try runFreshnessCheck(schema: absent)
+        #expect(status != 0)
+        #expect(message.contains("schema not found"), "\(message)")
+    }
+
+    /// Runs `scripts/generate-api-types.py --check`; returns its exit status and standard error.
+    private func runFreshnessCheck(schema: String) throws -> (Int32, String) {
+        let root = repositoryRoot()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", root.appendingPathComponent("scripts/generate-api-types.py").path, "--check"]
+        process.arguments = ["python3", root.appendingPathComponent("scripts/generate-api-types.py").path,
+                             "--check", "--schema", schema]
         process.currentDirectoryURL = root
         let errors = Pipe()
         process.standardError = errors
@@ -17,10 +37,7 @@ struct GeneratorFreshnessTests {
         try process.run()
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        // Exit status 2: the Kubernetes schema is not present next to the repository (see the script);
-        // freshness cannot be judged without it.
-        if process.terminationStatus == 2 { return }
-        #expect(process.terminationStatus == 0, "\(message)")
+        return (process.terminationStatus, message)
     }
 
     @Test("the catalog knows the served kinds with their group/version/kind")

@@ -1,6 +1,5 @@
 """The official Python `kubernetes` client (37.x) against `skiff server`."""
 import threading
-import time
 import uuid
 
 import pytest
@@ -69,20 +68,19 @@ def test_core_objects(api, ns):
 def test_watch_sees_added_modified_deleted_in_order(api, ns):
     core = client.CoreV1Api(api)
     events = []
-    ready = threading.Event()
+    # Watch from the list's resourceVersion (as a reflector does): events after it are delivered in
+    # order however late the watch connects, so no sleep is needed before the writes.
+    rv = core.list_namespaced_config_map(ns).metadata.resource_version
 
     def run():
         w = watch.Watch()
-        ready.set()
-        for event in w.stream(core.list_namespaced_config_map, ns, timeout_seconds=20):
+        for event in w.stream(core.list_namespaced_config_map, ns, resource_version=rv, timeout_seconds=20):
             events.append((event["type"], event["object"].metadata.name))
             if event["type"] == "DELETED":
                 w.stop()
 
     t = threading.Thread(target=run)
     t.start()
-    ready.wait()
-    time.sleep(1)
     core.create_namespaced_config_map(ns, client.V1ConfigMap(metadata=client.V1ObjectMeta(name="w"), data={"a": "1"}))
     core.patch_namespaced_config_map("w", ns, {"data": {"a": "2"}})
     core.delete_namespaced_config_map("w", ns)

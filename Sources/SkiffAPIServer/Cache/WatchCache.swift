@@ -128,6 +128,17 @@ actor WatchCache {
         return (items, max(applied, floor), more, nil)
     }
 
+    /// One page at exactly `revision`, or nil when this cache's state is not that revision's.
+    /// Checked and listed in one actor step: no event can be applied in between. The state is
+    /// the one at `revision` when nothing later was applied here (`applied <= revision`) and every
+    /// event up to it was (the clock advances only after an event is applied).
+    func listExact(filter: ObjectFilter, revision: Int64, limit: Int?, clock: RevisionClock)
+        -> (items: [CachedObject], more: Bool)? {
+        guard applied <= revision, clock.current >= revision else { return nil }
+        let page = list(filter: filter, after: nil, limit: limit, floor: revision)
+        return (page.items, page.more)
+    }
+
     private func sorted(prefix: String) -> ArraySlice<String> {
         if sortedKeys == nil { sortedKeys = objects.keys.sorted { $0.keyPrecedes($1) } }
         let keys = sortedKeys ?? []
@@ -165,6 +176,12 @@ actor WatchCache {
         let id = nextWatcherID
         watchers[id] = Watcher(filter: filter, continuation: continuation)
         return .success((stream, id))
+    }
+
+    /// Queues a progress BOOKMARK on one watcher's frame stream, behind every event already sent
+    /// to it. `floor` is a clock reading: every event up to it was applied (and queued) before.
+    func bookmark(id: Int, floor: Int64) {
+        watchers[id]?.continuation.yield(.bookmark(revision: max(applied, floor), initialEventsEnd: false))
     }
 
     func stopWatch(id: Int) {

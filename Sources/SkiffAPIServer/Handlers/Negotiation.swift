@@ -48,14 +48,14 @@ extension RequestHandler {
     }
 
     static func columnDefinitions(_ r: ResourceInfo) -> JSONValue {
-        .array(Printers.columns(for: r.gvk).map {
+        .array(r.strategy.columns(r).map {
             .object(["name": .string($0.name), "type": .string($0.type), "format": .string($0.format),
                      "description": .string($0.description), "priority": .int(Int64($0.priority))])
         })
     }
 
     static func tableRow(_ object: JSONValue, _ r: ResourceInfo, includeObject: String, now: Date) -> JSONValue {
-        var row: [String: JSONValue] = ["cells": .array(Printers.cells(for: object, kind: r.gvk, now: now))]
+        var row: [String: JSONValue] = ["cells": .array(r.strategy.cells(object, resource: r, now: now))]
         switch includeObject {
         case "None": break
         case "Object": row["object"] = object

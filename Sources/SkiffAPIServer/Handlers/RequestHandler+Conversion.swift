@@ -9,7 +9,7 @@ extension RequestHandler {
         var storageRoute = route
         storageRoute.version = storage.version
         if request.method == "PATCH", route.name != nil, route.subresource == nil || route.subresource == "status" {
-            return Self.convertOut(try await patch(storage, route: storageRoute, request: request, servedAs: served))
+            return Self.convertOut(try await patch(storage, route: storageRoute, request: request, servedAs: served), served: served, storage: storage)
         }
         var storageRequest = request
         storageRequest.path = request.path.replacingOccurrences(
@@ -22,18 +22,18 @@ extension RequestHandler {
                 if (object["kind"]?.stringValue ?? "").isEmpty { object["kind"] = .string(served.kind) }
                 if (object["apiVersion"]?.stringValue ?? "").isEmpty { object["apiVersion"] = .string(served.apiVersion) }
             }
-            storageRequest.body = HPAConversion.toV2(object).serialized()
+            storageRequest.body = served.strategy.convertToStorage(object).serialized()
             storageRequest.headers["content-type"] = "application/json"
         }
-        return Self.convertOut(try await handleResource(storageRoute, storageRequest))
+        return Self.convertOut(try await handleResource(storageRoute, storageRequest), served: served, storage: storage)
     }
 
     /// Converts every object in a JSON response (or watch stream) to the served version.
-    static func convertOut(_ response: APIResponse) -> APIResponse {
+    static func convertOut(_ response: APIResponse, served: ResourceInfo, storage: ResourceInfo) -> APIResponse {
         switch response {
         case .full(let status, let headers, let body):
             guard isJSON(headers), let value = try? JSONValue.parse(body) else { return response }
-            return .full(status: status, headers: headers, body: convertOut(value).serialized())
+            return .full(status: status, headers: headers, body: convertOut(value, served: served, storage: storage).serialized())
         case .stream(let status, let headers, let chunks):
             guard isJSON(headers) else { return response }
             let (converted, continuation) = AsyncStream.makeStream(of: [UInt8].self)
@@ -46,7 +46,7 @@ extension RequestHandler {
                     var out: [UInt8] = []
                     while let newline = pending[start...].firstIndex(of: 10) {
                         let line = Array(pending[start..<newline])
-                        if let event = try? JSONValue.parse(line) { out += convertOut(event).serialized() } else { out += line }
+                        if let event = try? JSONValue.parse(line) { out += convertOut(event, served: served, storage: storage).serialized() } else { out += line }
                         out.append(10)
                         start = newline + 1
                     }
@@ -65,23 +65,24 @@ extension RequestHandler {
         headers.contains { $0.0.lowercased() == "content-type" && $0.1.contains("json") }
     }
 
-    static func convertOut(_ value: JSONValue) -> JSONValue {
+    static func convertOut(_ value: JSONValue, served: ResourceInfo, storage: ResourceInfo) -> JSONValue {
         guard case .object(var fields) = value else { return value }
-        switch fields["kind"]?.stringValue {
-        case "HorizontalPodAutoscaler":
-            return HPAConversion.toV1(value)
-        case "HorizontalPodAutoscalerList":
-            fields["apiVersion"] = .string(HPAConversion.v1)
+        let kind = fields["kind"]?.stringValue
+        if kind == storage.kind {
+            return served.strategy.convertFromStorage(value)
+        }
+        if kind == storage.listKind {
+            fields["apiVersion"] = .string(served.apiVersion)
             // List items carry no kind/apiVersion (as in kube-apiserver); conversion needs them.
             if let items = fields["items"]?.arrayValue {
                 fields["items"] = .array(items.map { item in
                     guard case .object(var typed) = item else { return item }
                     let untyped = typed["kind"] == nil
                     if untyped {
-                        typed["kind"] = .string("HorizontalPodAutoscaler")
-                        typed["apiVersion"] = .string("autoscaling/v2")
+                        typed["kind"] = .string(storage.kind)
+                        typed["apiVersion"] = .string(storage.apiVersion)
                     }
-                    guard case .object(var converted) = HPAConversion.toV1(.object(typed)) else { return item }
+                    guard case .object(var converted) = served.strategy.convertFromStorage(.object(typed)) else { return item }
                     if untyped {
                         converted["kind"] = nil
                         converted["apiVersion"] = nil
@@ -90,21 +91,21 @@ extension RequestHandler {
                 })
             }
             return .object(fields)
-        case "Table":
+        }
+        if kind == "Table" {
             guard let rows = fields["rows"]?.arrayValue else { return value }
             fields["rows"] = .array(rows.map { row in
                 guard case .object(var cells) = row, let object = cells["object"] else { return row }
-                cells["object"] = HPAConversion.toV1(object)
+                cells["object"] = served.strategy.convertFromStorage(object)
                 return .object(cells)
             })
             return .object(fields)
-        default:
-            // A watch event: {"type": …, "object": …}.
-            if fields["type"] != nil, let object = fields["object"] {
-                fields["object"] = convertOut(object)
-                return .object(fields)
-            }
-            return value
         }
+        // A watch event: {"type": …, "object": …}.
+        if fields["type"] != nil, let object = fields["object"] {
+            fields["object"] = convertOut(object, served: served, storage: storage)
+            return .object(fields)
+        }
+        return value
     }
 }

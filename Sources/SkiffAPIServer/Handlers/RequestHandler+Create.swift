@@ -51,26 +51,6 @@ extension RequestHandler {
         return messages
     }
 
-    func ensureNamespace(_ namespace: String) async throws(APIError) {
-        let namespaces = registry.resource(group: "", version: "v1", plural: "namespaces")!
-        let key = namespaces.key(namespace: nil, name: namespace)
-        var found = try await cache(namespaces).get(key: key)?.object
-        if found == nil {
-            // Only an absent namespace is NotFound; a failing store must not read as one.
-            do { found = try await readStored(namespaces, namespace: nil, name: namespace).object } catch where error.code == 404 {
-            } catch {
-                logger.error("reading namespace \(namespace) failed: \(error.message)")
-                throw error
-            }
-        }
-        guard let ns = found else { throw .namespaceNotFound(namespace) }
-        if ns.metadata["deletionTimestamp"] != nil || ns["status"]?["phase"]?.stringValue == "Terminating" {
-            throw APIError(code: 403, reason: .forbidden,
-                           message: "unable to create new content in namespace \(namespace) because it is being terminated",
-                           name: namespace, kind: "namespaces")
-        }
-    }
-
     func create(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
         let form = try ResponseForm.negotiate(request)
         var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
@@ -116,28 +96,21 @@ extension RequestHandler {
         if object.name.isEmpty, let prefix = object.metadata["generateName"]?.stringValue, !prefix.isEmpty {
             object.setMetadata("name", .string(Names.generate(prefix: prefix)))
         }
-        // The uid first: defaulting a Job generates its selector from it (the Job strategy's
-        // PrepareForCreate runs after kube-apiserver has filled in the system fields).
+        // The uid first: defaulting may derive fields from it (a Job's generated selector, which
+        // kube-apiserver's strategy computes after it has filled in the system fields).
         object.setMetadata("uid", .string(Names.uid()))
         Defaulting.apply(to: &object, kind: r.gvk)
         prepareForCreate(&object, r)
-        let causes = Validation.validateCreate(object, kind: r.gvk)
+        let causes = r.strategy.validate(object, resource: r)
         if !causes.isEmpty { throw .invalid(r, object.name, causes) }
-        if r.namespaced, let namespace = object.namespace { try await ensureNamespace(namespace) }
+        if r.namespaced, let namespace = object.namespace { try await NamespaceStrategy.ensureActive(namespace, handler: self) }
         let name = object.name
         let key = r.key(namespace: object.namespace, name: name)
-        var allocation = ServiceAllocator.Allocation()
-        if r.group.isEmpty, r.plural == "services" {
-            // AlreadyExists wins over an allocation conflict with the existing object's own IP.
-            var exists = false
-            do { _ = try await readStored(r, namespace: object.namespace, name: name); exists = true } catch where error.code == 404 {}
-            if exists { throw .alreadyExists(r, name) }
-            allocation = try await allocator.allocate(for: &object, old: nil, dryRun: dryRun, resource: r)
-        }
+        let allocation = try await r.strategy.allocateOnCreate(&object, resource: r, dryRun: dryRun, handler: self)
         if dryRun { return object.serialized() }
         let revision: Int64
         do { revision = try await store.create(key, value: object.serialized()) } catch {
-            await allocator.release(allocation)
+            await allocation.release()
             throw APIError.from(store: error, resource: r, name: name)
         }
         return await committed(r, key: key, object: object, revision: revision)
@@ -152,7 +125,7 @@ extension RequestHandler {
         return copy.serialized()
     }
 
-    /// System fields of a new object, and the status a new object starts with.
+    /// System fields of a new object, then the kind's own (the status it starts with).
     func prepareForCreate(_ object: inout JSONValue, _ r: ResourceInfo) {
         if (object.metadata["uid"]?.stringValue ?? "").isEmpty { object.setMetadata("uid", .string(Names.uid())) }
         object.setMetadata("creationTimestamp", .string(Timestamp.now()))
@@ -161,64 +134,16 @@ extension RequestHandler {
         object.setMetadata("deletionGracePeriodSeconds", nil)
         object.setMetadata("selfLink", nil)
         object.setMetadata("managedFields", nil)
-        object.setMetadata("generation", Self.tracksGeneration(r) ? .int(1) : nil)
-        if r.has(.status), !(r.group.isEmpty && r.plural == "nodes"), r.plural != "certificatesigningrequests" {
-            object["status"] = .object([:])
-        }
-        switch (r.group, r.plural) {
-        case ("autoscaling", "horizontalpodautoscalers"):
-            // desiredReplicas is not omitempty in Kubernetes' status struct: a new HPA shows 0.
-            object["status"] = .object(["desiredReplicas": .int(0)])
-        case ("", "pods"):
-            object["status"] = .object(["phase": .string("Pending"), "qosClass": .string(Self.qosClass(object))])
-        case ("", "namespaces"):
-            object["status"] = .object(["phase": .string("Active")])
-            var spec = object["spec"] ?? .object([:])
-            if spec["finalizers"] == nil { spec["finalizers"] = .array([.string("kubernetes")]) }
-            object["spec"] = spec
-            var labels = object.metadata["labels"] ?? .object([:])
-            labels["kubernetes.io/metadata.name"] = .string(object.name)
-            object.setMetadata("labels", labels)
-        case ("", "services"):
-            object["status"] = .object(["loadBalancer": .object([:])])
-        case ("", "persistentvolumeclaims"):
-            object["status"] = .object(["phase": .string("Pending")])
-        case ("", "persistentvolumes"):
-            object["status"] = .object(["phase": .string("Pending"), "lastPhaseTransitionTime": .string(Timestamp.now())])
-        default:
-            break
-        }
+        object.setMetadata("generation", r.strategy.tracksGeneration(r) ? .int(1) : nil)
+        r.strategy.prepareForCreate(&object, resource: r)
     }
+}
 
-    /// Built-in kinds whose create strategy starts `metadata.generation` at 1 (the others leave
-    /// it unset); custom resources always get it.
-    static let generationKinds: Set<String> = [
-        "Pod", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
-        "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "PodDisruptionBudget", "EndpointSlice",
-        "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
-        "MutatingAdmissionPolicyBinding", "DeviceClass",
-    ]
-
-    static func tracksGeneration(_ r: ResourceInfo) -> Bool {
-        guard GoLayout.isBuiltin(kind: r.kind, apiVersion: r.apiVersion) else { return true }
-        return generationKinds.contains(r.kind)
-    }
-
-    static func qosClass(_ pod: JSONValue) -> String {
-        let containers = pod["spec"]?["containers"]?.arrayValue ?? []
-        var anyRequests = false
-        var guaranteed = !containers.isEmpty
-        for c in containers {
-            let requests = c["resources"]?["requests"]?.objectValue ?? [:]
-            let limits = c["resources"]?["limits"]?.objectValue ?? [:]
-            if !requests.isEmpty || !limits.isEmpty { anyRequests = true }
-            for resource in ["cpu", "memory"] {
-                guard let limit = limits[resource] else { guaranteed = false; continue }
-                if let request = requests[resource], request != limit { guaranteed = false }
-            }
-        }
-        if guaranteed && anyRequests { return "Guaranteed" }
-        return anyRequests ? "Burstable" : "BestEffort"
+extension RequestHandler {
+    /// A create of a kind that is never stored (reviews): the strategy computes the answer.
+    func createVirtual(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
+        var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
+        try checkTypeMeta(&object, r)
+        return try await r.strategy.createVirtual(object, resource: r, route: route, request: request, handler: self)
     }
 }

@@ -38,7 +38,7 @@ extension RequestHandler {
     }
 
     /// Kubernetes deletion: preconditions; finalizers (and Foreground/Orphan propagation) only
-    /// mark the object; pods on a node get a graceful deletion; namespaces are emptied first.
+    /// mark the object; the kind's strategy may make it graceful (pods on a node) or delete its own way (namespaces).
     func deleteObject(_ r: ResourceInfo, namespace: String?, name: String, options: DeleteOptions) async throws(APIError) -> [UInt8] {
         var attempt = 0
         while true {
@@ -66,9 +66,7 @@ extension RequestHandler {
                            name: name, group: r.group, kind: r.plural)
         }
         let key = r.key(namespace: object.namespace, name: name)
-        if r.group.isEmpty, r.plural == "namespaces" {
-            return try await deleteNamespace(r, current: current, dryRun: options.dryRun)
-        }
+        if let deleted = try await r.strategy.delete(current, resource: r, options: options, handler: self) { return deleted }
         var marked = object
         var finalizers = object.finalizers
         switch options.propagationPolicy {
@@ -76,18 +74,14 @@ extension RequestHandler {
         case "Orphan" where !finalizers.contains("orphan"): finalizers.append("orphan")
         default: break
         }
-        // Graceful pod deletion: the kubelet of the pod's node confirms with grace 0.
-        if r.group.isEmpty, r.plural == "pods", let node = object["spec"]?["nodeName"]?.stringValue, !node.isEmpty {
-            let phase = object["status"]?["phase"]?.stringValue ?? ""
-            let grace = options.gracePeriodSeconds ?? object["spec"]?["terminationGracePeriodSeconds"]?.intValue ?? 30
-            if grace > 0, phase != "Succeeded", phase != "Failed" {
-                let existing = object.metadata["deletionGracePeriodSeconds"]?.intValue
-                if existing != nil, existing! <= grace, finalizers == object.finalizers { return object.serialized() }
-                marked.setMetadata("deletionTimestamp", .string(Timestamp.format(Date().addingTimeInterval(Double(grace)))))
-                marked.setMetadata("deletionGracePeriodSeconds", .int(grace))
-                if finalizers != object.finalizers { marked.setMetadata("finalizers", .array(finalizers.map { .string($0) })) }
-                return try await writeMark(r, key: key, current: current, marked: marked, dryRun: options.dryRun)
-            }
+        // Graceful deletion: the object is marked and someone (a pod's kubelet) confirms with grace 0.
+        if let grace = r.strategy.gracefulDeletionPeriod(object, options: options) {
+            if let existing = object.metadata["deletionGracePeriodSeconds"]?.intValue, existing <= grace,
+               finalizers == object.finalizers { return object.serialized() }
+            marked.setMetadata("deletionTimestamp", .string(Timestamp.format(Date().addingTimeInterval(Double(grace)))))
+            marked.setMetadata("deletionGracePeriodSeconds", .int(grace))
+            if finalizers != object.finalizers { marked.setMetadata("finalizers", .array(finalizers.map { .string($0) })) }
+            return try await writeMark(r, key: key, current: current, marked: marked, dryRun: options.dryRun)
         }
         if !finalizers.isEmpty {
             if object.metadata["deletionTimestamp"] != nil, finalizers == object.finalizers { return object.serialized() }
@@ -102,7 +96,7 @@ extension RequestHandler {
         return try await deleteNow(r, key: key, current: current, last: object)
     }
 
-    private func writeMark(_ r: ResourceInfo, key: String, current: StoredObject, marked: JSONValue, dryRun: Bool)
+    func writeMark(_ r: ResourceInfo, key: String, current: StoredObject, marked: JSONValue, dryRun: Bool)
         async throws(APIError) -> [UInt8] {
         var value = marked
         value.setMetadata("resourceVersion", nil)
@@ -120,58 +114,11 @@ extension RequestHandler {
         do { revision = try await store.delete(key, expectedModRevision: current.modRevision).revision } catch {
             throw APIError.from(store: error, resource: r, name: last.name)
         }
-        if r.group.isEmpty, r.plural == "services" { await allocator.releaseAll(of: last) }
+        await r.strategy.deleted(last, handler: self)
         _ = await caches.clock.wait(for: revision)
         var copy = last
         copy.setResourceVersion(revision)
         return copy.serialized()
-    }
-
-    /// Namespace lifecycle, built in until a namespace controller exists: mark Terminating,
-    /// delete every namespaced object in it, then remove the namespace.
-    private func deleteNamespace(_ r: ResourceInfo, current: StoredObject, dryRun: Bool) async throws(APIError) -> [UInt8] {
-        let name = current.object.name
-        if ["default", "kube-system", "kube-public"].contains(name) {
-            throw APIError(code: 403, reason: .forbidden, message: "namespace \"\(name)\" is forbidden: this namespace may not be deleted",
-                           name: name, kind: "namespaces")
-        }
-        if dryRun { return current.object.serialized() }
-        var marked = current.object
-        marked.setMetadata("deletionTimestamp", .string(Timestamp.now()))
-        marked.setMetadata("deletionGracePeriodSeconds", .int(0))
-        marked["status"] = .object(["phase": .string("Terminating")])
-        let key = r.key(namespace: nil, name: name)
-        _ = try await writeMark(r, key: key, current: current, marked: marked, dryRun: false)
-        for resource in registry.persisted where resource.namespaced {
-            let prefix = resource.keyPrefix(namespace: name)
-            var after: String?
-            while true {
-                let page: ListResult
-                do { page = try await store.list(prefix: prefix, atRevision: nil, limit: 500, continueAfter: after) } catch {
-                    throw APIError.from(store: error, resource: resource, name: "")
-                }
-                for kv in page.items {
-                    do { _ = try await store.delete(kv.key, expectedModRevision: nil) } catch StoreError.notFound(_) {
-                        // Deleted meanwhile by someone else: what we wanted.
-                    } catch {
-                        logger.error("deleting \(kv.key) of namespace \(name) failed: \(error)")
-                        throw APIError.from(store: error, resource: resource, name: "")
-                    }
-                    if resource.group.isEmpty, resource.plural == "services", let svc = try? JSONValue.parse(kv.value) {
-                        await allocator.releaseAll(of: svc)
-                    }
-                }
-                after = page.items.last?.key
-                if !page.more || after == nil { break }
-            }
-        }
-        let latest = try await readStored(r, namespace: nil, name: name)
-        var last = latest.object
-        if var spec = last["spec"] { spec["finalizers"] = .array([]); last["spec"] = spec }
-        if !last.finalizers.isEmpty {
-            return try await writeMark(r, key: key, current: latest, marked: last, dryRun: false)
-        }
-        return try await deleteNow(r, key: key, current: latest, last: last)
     }
 
     func deleteCollection(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {

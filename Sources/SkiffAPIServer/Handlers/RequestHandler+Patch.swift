@@ -54,11 +54,11 @@ extension RequestHandler {
         var warnings: [String] = []
         let bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, scope: scope, dryRun: request.dryRun) {
             (current: JSONValue) throws(APIError) -> JSONValue in
-            let base = served == nil ? current : HPAConversion.toV1(current)
+            let base = served?.strategy.convertFromStorage(current) ?? current
             var patched = try Self.applyPatch(patch, type: type, to: base, kind: target.gvk, resource: target)
             try checkTypeMeta(&patched, target)
             warnings = try validateFields(patched, target, request)
-            return served == nil ? patched : HPAConversion.toV2(patched)
+            return served?.strategy.convertToStorage(patched) ?? patched
         }
         return respondObject(bytes, r, form: form, warnings: warnings)
     }

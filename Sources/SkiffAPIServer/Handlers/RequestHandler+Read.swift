@@ -95,8 +95,13 @@ extension RequestHandler {
             (items, more) = try await listFromStore(r, filter: filter, revision: token.rv, after: token.start, limit: limit)
             revision = token.rv
         } else if request.query["resourceVersionMatch"] == "Exact", let text = request.query["resourceVersion"],
-                  let exact = Int64(text), exact != caches.clock.current {
-            (items, more) = try await listFromStore(r, filter: filter, revision: exact, after: nil, limit: limit)
+                  let exact = Int64(text) {
+            if exact > caches.clock.current { try await waitForFreshness(text) }
+            if let page = await cache.listExact(filter: filter, revision: exact, limit: limit, clock: caches.clock) {
+                (items, more) = page
+            } else {
+                (items, more) = try await listFromStore(r, filter: filter, revision: exact, after: nil, limit: limit)
+            }
             revision = exact
         } else {
             try await waitForFreshness(request.query["resourceVersion"])

@@ -8,6 +8,9 @@ extension RequestHandler {
             throw APIError(code: 404, reason: .notFound,
                            message: "the server could not find the requested resource (\(r.qualifiedPlural)/\(sub))")
         }
+        if let response = try await r.strategy.handleSubresource(subresource, resource: r, route: route, request: request, handler: self) {
+            return response
+        }
         switch (subresource, request.method) {
         case (.status, "GET"), (.approval, "GET"):
             return try await get(r, route: route, request: request)
@@ -27,15 +30,6 @@ extension RequestHandler {
             return .json(Self.scale(of: current.object, r))
         case (.scale, "PUT"), (.scale, "PATCH"):
             return try await updateScale(r, route: route, request: request)
-        case (.binding, "POST"):
-            return try await bind(r, namespace: route.namespace, name: name, request: request)
-        case (.eviction, "POST"):
-            return try await evict(r, namespace: route.namespace, name: name, request: request)
-        case (.token, "POST"):
-            return try await issueToken(namespace: route.namespace ?? "default", serviceAccount: name, request: request)
-        case (.finalize, "PUT"):
-            return try await update(r, route: ResourceRoute(group: "", version: "v1", namespace: nil, plural: "namespaces", name: name),
-                                    request: request)
         case (.log, _), (.exec, _), (.attach, _), (.portforward, _), (.proxy, _):
             throw APIError(code: 503, reason: .serviceUnavailable,
                            message: "\(r.plural)/\(sub) is not available: it is served by the node agent, which is not connected to this API server yet")
@@ -93,68 +87,6 @@ extension RequestHandler {
         }
         let object = (try? JSONValue.parse(bytes)) ?? .null
         return .json(Self.scale(of: object, r))
-    }
-
-    // MARK: pods/binding and pods/eviction
-
-    func bind(_ r: ResourceInfo, namespace: String?, name: String, request: APIRequest) async throws(APIError) -> APIResponse {
-        let binding = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
-        guard let node = binding["target"]?["name"]?.stringValue, !node.isEmpty else {
-            throw .invalid(r, name, [FieldCause(reason: "FieldValueRequired", message: "Required value", field: "target.name")])
-        }
-        _ = try await updateWithRetry(r, namespace: namespace, name: name, scope: .all, dryRun: request.dryRun) {
-            (pod: JSONValue) throws(APIError) -> JSONValue in
-            if pod.metadata["deletionTimestamp"] != nil {
-                throw APIError(code: 409, reason: .conflict, message: "pod \(name) is being deleted, cannot be assigned to a host",
-                               name: name, kind: "pods")
-            }
-            if let existing = pod["spec"]?["nodeName"]?.stringValue, !existing.isEmpty {
-                throw APIError(code: 409, reason: .conflict, message: "pod \(name) is already assigned to node \"\(existing)\"",
-                               name: name, kind: "pods")
-            }
-            var updated = pod
-            var spec = pod["spec"] ?? .object([:])
-            spec["nodeName"] = .string(node)
-            updated["spec"] = spec
-            var status = pod["status"] ?? .object([:])
-            var conditions = (status["conditions"]?.arrayValue ?? []).filter { $0["type"]?.stringValue != "PodScheduled" }
-            conditions.append(.object(["type": .string("PodScheduled"), "status": .string("True"),
-                                       "lastProbeTime": .null, "lastTransitionTime": .string(Timestamp.now())]))
-            status["conditions"] = .array(conditions)
-            updated["status"] = status
-            for (k, v) in binding.metadata["annotations"]?.objectValue ?? [:] {
-                var annotations = updated.metadata["annotations"] ?? .object([:])
-                annotations[k] = v
-                updated.setMetadata("annotations", annotations)
-            }
-            return updated
-        }
-        return Self.success(code: 201)
-    }
-
-    func evict(_ r: ResourceInfo, namespace: String?, name: String, request: APIRequest) async throws(APIError) -> APIResponse {
-        let eviction = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
-        let pod = try await readStored(r, namespace: namespace, name: name).object
-        if let ns = namespace, pod.metadata["deletionTimestamp"] == nil,
-           let pdbs = registry.resource(group: "policy", version: "v1", plural: "poddisruptionbudgets") {
-            let labels = (pod.metadata["labels"]?.objectValue ?? [:]).compactMapValues(\.stringValue)
-            let budgets = try await cache(pdbs).list(filter: ObjectFilter(namespace: ns), after: nil, limit: nil, floor: 0).items
-            for budget in budgets {
-                let object = budget.object
-                guard let selector = try? LabelSelector(json: object["spec"]?["selector"] ?? .null), !selector.isEverything,
-                      selector.matches(labels) else { continue }
-                if (object["status"]?["disruptionsAllowed"]?.intValue ?? 0) <= 0 {
-                    throw APIError(code: 429, reason: .tooManyRequests,
-                                   message: "Cannot evict pod as it would violate the pod's disruption budget.",
-                                   name: name, kind: "pods", retryAfterSeconds: 10)
-                }
-            }
-        }
-        var options = try DeleteOptions(APIRequest(method: "DELETE", uri: "/", headers: [:], body: [], user: nil))
-        options.gracePeriodSeconds = eviction["deleteOptions"]?["gracePeriodSeconds"]?.intValue
-        options.dryRun = request.dryRun
-        _ = try await deleteObject(r, namespace: namespace, name: name, options: options)
-        return Self.success(code: 201)
     }
 
     static func success(code: Int) -> APIResponse {

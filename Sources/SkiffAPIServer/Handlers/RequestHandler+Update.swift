@@ -5,7 +5,8 @@ import SkiffStore
 extension RequestHandler {
     /// Which part of an object a write may change.
     /// `.all` takes the whole proposed object (server-internal writes such as a binding).
-    enum UpdateScope: Sendable { case main, status, scale, all }
+    /// `finalize`: namespaces/finalize, the only path that may change `spec.finalizers`.
+    enum UpdateScope: Sendable { case main, status, scale, all, finalize }
 
     func update(_ r: ResourceInfo, route: ResourceRoute, request: APIRequest) async throws(APIError) -> APIResponse {
         let form = try ResponseForm.negotiate(request)
@@ -17,7 +18,13 @@ extension RequestHandler {
             throw .badRequest("the name of the object (\(object.name)) does not match the name on the URL (\(name))")
         }
         let warnings = try validateFields(object, r, request)
-        let bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, dryRun: request.dryRun) { _ in object }
+        let bytes: [UInt8]
+        do {
+            bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, dryRun: request.dryRun) { _ in object }
+        } catch where error.code == 404 && error.reason == .notFound && r.strategy.allowCreateOnUpdate {
+            let created = try await createObject(r, object, namespace: route.namespace, dryRun: request.dryRun)
+            return respondObject(created, r, form: form, status: 201, warnings: warnings)
+        }
         return respondObject(bytes, r, form: form, warnings: warnings)
     }
 
@@ -50,23 +57,7 @@ extension RequestHandler {
             guard Int64(requested) != nil else { throw .badRequest("invalid resourceVersion \"\(requested)\"") }
             throw .conflict(r, name)
         }
-        var object: JSONValue
-        switch scope {
-        case .status:
-            object = old.object
-            object["status"] = proposed["status"]
-            if r.group.isEmpty, r.plural == "pods" || r.plural == "nodes" {
-                // The kubelet and node controllers write these metadata through /status too.
-                for key in ["labels", "annotations", "ownerReferences"] where proposed.metadata[key] != nil {
-                    object.setMetadata(key, proposed.metadata[key])
-                }
-            }
-        case .all:
-            object = proposed
-        case .main, .scale:
-            object = proposed
-            if r.has(.status) { object["status"] = old.object["status"] }
-        }
+        var object = r.strategy.resetFields(proposed: proposed, old: old.object, scope: scope, resource: r)
         guard case .object = object.metadata else { throw .badRequest("metadata must be an object") }
         // Fields only the server sets.
         for key in ["uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "namespace", "name"] {
@@ -81,7 +72,7 @@ extension RequestHandler {
         // Compare as Go would (the old object comes from the cache in Go's shape): an absent
         // non-omitempty field equals its zero value, an empty omitempty one equals absent.
         if let normalized = try? JSONValue.parse(object.serialized()) { object = normalized }
-        if r.group.isEmpty, r.plural == "namespaces" { object["spec"] = old.object["spec"] }
+        r.strategy.prepareForUpdate(&object, proposed: proposed, old: old.object, scope: scope)
         // generation moves only when the spec does.
         if let generation = old.object.metadata["generation"]?.intValue {
             let changed = Self.specPart(object) != Self.specPart(old.object)
@@ -94,16 +85,14 @@ extension RequestHandler {
         // Server-internal writes (.all: pods/binding) set fields users may not change, such as
         // spec.nodeName; they check the object itself, not the user-update immutability rules.
         let causes = scope == .all
-            ? Validation.validateCreate(object, kind: r.gvk)
-            : Validation.validateUpdate(object, old: oldForCompare, kind: r.gvk)
+            ? r.strategy.validate(object, resource: r)
+            : r.strategy.validateUpdate(object, old: oldForCompare, resource: r)
         if !causes.isEmpty { throw .invalid(r, name, causes) }
-        var allocation = ServiceAllocator.Allocation()
-        if r.group.isEmpty, r.plural == "services", scope == .main {
-            allocation = try await allocator.allocate(for: &object, old: oldForCompare, dryRun: dryRun, resource: r)
-        }
+        let allocation = try await r.strategy.allocateOnUpdate(&object, old: oldForCompare, scope: scope, dryRun: dryRun,
+                                                               resource: r, handler: self)
         let key = r.key(namespace: object.namespace, name: name)
         // An object marked for deletion goes when its last finalizer does.
-        if object.metadata["deletionTimestamp"] != nil, object.finalizers.isEmpty, !(r.plural == "pods" && r.group.isEmpty) {
+        if object.metadata["deletionTimestamp"] != nil, r.strategy.shouldDeleteDuringUpdate(object) {
             if dryRun { return object.serialized() }
             return try await deleteNow(r, key: key, current: old, last: object)
         }
@@ -117,10 +106,10 @@ extension RequestHandler {
         }
         let revision: Int64
         do { revision = try await store.update(key, value: object.serialized(), expectedModRevision: old.modRevision) } catch {
-            await allocator.release(allocation)
+            await allocation.release()
             throw APIError.from(store: error, resource: r, name: name)
         }
-        if r.group.isEmpty, r.plural == "services" { await allocator.releaseUnused(old: oldForCompare, new: object) }
+        await r.strategy.updated(old: oldForCompare, new: object, handler: self)
         return await committed(r, key: key, object: object, revision: revision)
     }
 

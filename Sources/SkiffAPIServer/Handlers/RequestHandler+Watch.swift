@@ -54,14 +54,14 @@ extension RequestHandler {
                         try? await Task.sleep(for: .seconds(timeout))
                     }
                     if bookmarks {
+                        let interval = bookmarkInterval
                         group.addTask {
+                            // The cache enqueues the bookmark behind this watcher's pending events, so
+                            // it never overtakes one (a client resuming from it would miss that event).
                             while !Task.isCancelled {
-                                try? await Task.sleep(for: .seconds(30))
+                                try? await Task.sleep(for: interval)
                                 if Task.isCancelled { break }
-                                var encoder = encoder
-                                if let line = encoder.encode(.bookmark(revision: clock.current, initialEventsEnd: false)) {
-                                    output.yield(line)
-                                }
+                                await cache.bookmark(id: id, floor: clock.current)
                             }
                         }
                     }

@@ -13,10 +13,12 @@ final class RequestHandler: Sendable {
     let allocator: ServiceAllocator
     let openAPI: OpenAPICache
     let serverAddress: String
+    /// How often a watch with `allowWatchBookmarks` gets a progress BOOKMARK.
+    let bookmarkInterval: Duration
     let logger: Logger
 
     init(registry: ResourceRegistry, store: any Store, caches: WatchCacheSet, authenticator: Authenticator,
-         allocator: ServiceAllocator, serverAddress: String, logger: Logger) {
+         allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30), logger: Logger) {
         self.registry = registry
         self.store = store
         self.caches = caches
@@ -24,6 +26,7 @@ final class RequestHandler: Sendable {
         self.allocator = allocator
         self.openAPI = OpenAPICache(registry: registry)
         self.serverAddress = serverAddress
+        self.bookmarkInterval = bookmarkInterval
         self.logger = logger
     }
 
@@ -50,11 +53,28 @@ final class RequestHandler: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        let verb = Self.verb(method: request.method, route: route, watch: request.flag("watch"))
-        var resource = route?.plural ?? ""
-        if let sub = route?.subresource { resource += "/\(sub)" }
+        let (verb, resource) = metricLabels(request, route: route)
         metrics.record(verb: verb, resource: resource, code: response.statusCode, seconds: seconds)
         return response
+    }
+
+    private static let metricVerbs: Set<String> = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION",
+                                                   "HEAD", "OPTIONS"]
+
+    /// Metric labels only from fixed sets (the registry's resources and subresources, known verbs),
+    /// never from the URL, and one label for unauthenticated requests: a client cannot grow
+    /// /metrics without bound or inject series.
+    func metricLabels(_ request: APIRequest, route: ResourceRoute?) -> (verb: String, resource: String) {
+        guard request.user != nil else { return ("other", "unauthenticated") }
+        var verb = Self.verb(method: request.method, route: route, watch: request.flag("watch"))
+        if !Self.metricVerbs.contains(verb) { verb = "other" }
+        guard let route else { return (verb, "") }
+        guard let r = registry.resource(group: route.group, version: route.version, plural: route.plural) else {
+            return (verb, "unknown")
+        }
+        guard let sub = route.subresource else { return (verb, r.plural) }
+        guard let known = ResourceInfo.Subresource(rawValue: sub), r.has(known) else { return (verb, "unknown") }
+        return (verb, "\(r.plural)/\(known.rawValue)")
     }
 
     static func verb(method: String, route: ResourceRoute?, watch: Bool) -> String {
@@ -149,8 +169,8 @@ final class RequestHandler: Sendable {
             throw .methodNotAllowed("the server does not allow this method on the requested resource")
         }
         if !r.persisted {
-            if verb == "create" { return try await createReview(r, route: route, request: request) }
-            if verb == "list" || verb == "get" { return try componentStatuses(r, route: route) }
+            if verb == "create" { return try await createVirtual(r, route: route, request: request) }
+            if verb == "list" || verb == "get" { return try r.strategy.readVirtual(resource: r, route: route, handler: self) }
             throw .methodNotAllowed("the server does not allow this method on the requested resource")
         }
         switch verb {

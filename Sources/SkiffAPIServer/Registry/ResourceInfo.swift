@@ -22,6 +22,9 @@ public struct ResourceInfo: Sendable, Hashable {
     /// Set when this version is served by converting to and from another version of the same
     /// resource, which is the one stored (autoscaling/v1 HorizontalPodAutoscalers are stored as v2).
     public var storageVersion: String?
+    /// The kind's rules (defaulting, validation, status, deletion, subresources, Table, conversion).
+    /// Not part of equality: two entries serving the same resource the same way are equal.
+    var strategy: any ResourceStrategy = DefaultStrategy()
 
     public init(group: String, version: String, kind: String, plural: String, singular: String,
                 shortNames: [String] = [], namespaced: Bool, verbs: [String] = ResourceInfo.allVerbs,
@@ -39,6 +42,25 @@ public struct ResourceInfo: Sendable, Hashable {
         self.subresources = subresources
         self.persisted = persisted
         self.storageVersion = storageVersion
+    }
+
+    /// This entry with `strategy` as its rules.
+    func with(_ strategy: any ResourceStrategy) -> ResourceInfo {
+        var copy = self
+        copy.strategy = strategy
+        return copy
+    }
+
+    public static func == (a: ResourceInfo, b: ResourceInfo) -> Bool {
+        a.group == b.group && a.version == b.version && a.kind == b.kind && a.plural == b.plural && a.singular == b.singular
+            && a.shortNames == b.shortNames && a.namespaced == b.namespaced && a.verbs == b.verbs && a.categories == b.categories
+            && a.subresources == b.subresources && a.persisted == b.persisted && a.storageVersion == b.storageVersion
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(group)
+        hasher.combine(version)
+        hasher.combine(plural)
     }
 
     public static let allVerbs = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]

@@ -22,6 +22,8 @@ public struct APIServerConfig: Sendable {
     public var advertiseAddress: String?
     public var serviceCIDR: String
     public var maxRequestBodyBytes: Int
+    /// How often watches that allow bookmarks get one (kube-apiserver: about every minute; tests shorten it).
+    public var bookmarkInterval: Duration = .seconds(30)
     public var logger: Logger
 
     public init(store: any Store, bindAddress: String = "127.0.0.1", port: Int = 6443, pki: ClusterPKI? = nil,
@@ -62,7 +64,7 @@ public final class APIServer: Service, Sendable {
         handler = RequestHandler(
             registry: registry, store: config.store, caches: caches, authenticator: authenticator,
             allocator: ServiceAllocator(cidr: config.serviceCIDR), serverAddress: "\(advertise):\(config.port)",
-            logger: config.logger)
+            bookmarkInterval: config.bookmarkInterval, logger: config.logger)
     }
 
     /// Serves one request in process, without HTTP (tests, in-process clients).
@@ -111,6 +113,21 @@ public final class APIServer: Service, Sendable {
         }
     }
 
+    /// Go's default TLS 1.2 cipher suites, which kube-apiserver serves by default (TLS 1.3
+    /// suites are fixed by the protocol).
+    static let cipherSuites: [NIOTLSCipher] = [
+        .TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, .TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384, .TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+        .TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, .TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+        .TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA,
+        .TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, .TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA,
+    ]
+
+    /// The `kubernetes` Service's address: the first of `serviceCIDR` (for the serving certificate).
+    public static func kubernetesServiceAddress(serviceCIDR: String) -> String {
+        ServiceAllocator(cidr: serviceCIDR).firstAddress
+    }
+
     static func tlsContext(_ pki: ClusterPKI) throws -> NIOSSLContext {
         let certificates = try NIOSSLCertificate.fromPEMBytes(Array(pki.servingCertificatePEM.utf8))
         let key = try NIOSSLPrivateKey(bytes: Array(pki.servingKeyPEM.utf8), format: .pem)
@@ -119,6 +136,9 @@ public final class APIServer: Service, Sendable {
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMBytes(Array(pki.caCertificatePEM.utf8)))
         tls.certificateVerification = .optionalVerification
         tls.applicationProtocols = ["http/1.1"]
+        // As kube-apiserver (Go's defaults): TLS 1.2 at least, ECDHE suites only.
+        tls.minimumTLSVersion = .tlsv12
+        tls.cipherSuiteValues = Self.cipherSuites
         return try NIOSSLContext(configuration: tls)
     }
 

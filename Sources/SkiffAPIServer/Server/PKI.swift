@@ -1,5 +1,8 @@
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SwiftASN1
 import X509
 
@@ -15,16 +18,53 @@ public struct ClusterPKI: Sendable {
     public var adminKeyPEM: String
     public var adminToken: String
 
-    /// Loads the PKI from `directory`, creating whatever is missing. The serving certificate
-    /// names `localhost`, `kubernetes*`, 127.0.0.1, ::1, the service IP and `extraAddresses`.
+    /// What `load` throws when the server has not (or not yet completely) created the PKI.
+    public struct NotInitialized: Error, CustomStringConvertible {
+        public var directory: String
+        public var missing: String
+        public var description: String {
+            "the data directory is not initialised yet (\(directory)/\(missing) is missing): start `skiff server` with this data directory and wait until it is ready"
+        }
+    }
+
+    static let fileNames = ["ca.crt", "ca.key", "server.crt", "server.key", "admin.crt", "admin.key", "admin.token"]
+
+    /// Reads the PKI the server created; never creates anything (`skiff kubeconfig`). Throws
+    /// `NotInitialized` when a file is missing: each file appears complete (see `PrivateFiles`)
+    /// and `admin.token` last.
+    public static func load(directory: String) throws -> ClusterPKI {
+        var text: [String: String] = [:]
+        for name in fileNames {
+            guard let value = try? String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8) else {
+                throw NotInitialized(directory: directory, missing: name)
+            }
+            text[name] = value
+        }
+        return ClusterPKI(
+            caCertificatePEM: text["ca.crt"] ?? "", caKeyPEM: text["ca.key"] ?? "",
+            servingCertificatePEM: text["server.crt"] ?? "", servingKeyPEM: text["server.key"] ?? "",
+            adminCertificatePEM: text["admin.crt"] ?? "", adminKeyPEM: text["admin.key"] ?? "",
+            adminToken: (text["admin.token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
+    /// Loads the PKI from `directory`, creating whatever is missing (only `skiff server` does).
+    /// Creation holds a lock file and every file is created exclusively (temporary name, then
+    /// link without replacing), so concurrent starts agree on one CA and one admin token.
+    /// The serving certificate names `localhost`, `kubernetes*`, 127.0.0.1, ::1 and
+    /// `extraAddresses` (the `kubernetes` Service IP, `--tls-san`, bind/advertise addresses).
     public static func loadOrCreate(directory: String, extraAddresses: [String] = []) throws -> ClusterPKI {
-        let fm = FileManager.default
-        try fm.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        _ = try PrivateFiles.prepareDirectory(directory)
+        return try PrivateFiles.withLock("\(directory)/.lock") { () throws -> ClusterPKI in
+            try create(directory: directory, extraAddresses: extraAddresses)
+            return try load(directory: directory)
+        }
+    }
+
+    private static func create(directory: String, extraAddresses: [String]) throws {
         func path(_ name: String) -> String { "\(directory)/\(name)" }
         func read(_ name: String) -> String? { try? String(contentsOfFile: path(name), encoding: .utf8) }
         func write(_ name: String, _ text: String, secret: Bool) throws {
-            try text.write(toFile: path(name), atomically: true, encoding: .utf8)
-            if secret { try fm.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path(name)) }
+            try PrivateFiles.createExclusive(path(name), contents: Array(text.utf8), mode: secret ? 0o600 : 0o644)
         }
 
         let caKey: P256.Signing.PrivateKey
@@ -35,6 +75,7 @@ public struct ClusterPKI: Sendable {
         } else {
             caKey = P256.Signing.PrivateKey()
             caCert = try makeCA(key: caKey)
+            for name in ["ca.key", "ca.crt"] { unlink(path(name)) }  // a half pair from an interrupted start
             try write("ca.key", caKey.pemRepresentation, secret: true)
             try write("ca.crt", try caCert.serializeAsPEM().pemString, secret: false)
         }
@@ -44,6 +85,7 @@ public struct ClusterPKI: Sendable {
             let cert = try makeLeaf(
                 key: key, caKey: caKey, ca: caCert, commonName: "kube-apiserver", organization: nil,
                 usage: .serverAuth, addresses: extraAddresses)
+            for name in ["server.key", "server.crt"] { unlink(path(name)) }
             try write("server.key", key.pemRepresentation, secret: true)
             try write("server.crt", try cert.serializeAsPEM().pemString, secret: false)
         }
@@ -52,17 +94,13 @@ public struct ClusterPKI: Sendable {
             let cert = try makeLeaf(
                 key: key, caKey: caKey, ca: caCert, commonName: "admin", organization: "system:masters",
                 usage: .clientAuth, addresses: [])
+            for name in ["admin.key", "admin.crt"] { unlink(path(name)) }
             try write("admin.key", key.pemRepresentation, secret: true)
             try write("admin.crt", try cert.serializeAsPEM().pemString, secret: false)
         }
         if read("admin.token") == nil {
             try write("admin.token", randomToken(), secret: true)
         }
-        return ClusterPKI(
-            caCertificatePEM: read("ca.crt") ?? "", caKeyPEM: read("ca.key") ?? "",
-            servingCertificatePEM: read("server.crt") ?? "", servingKeyPEM: read("server.key") ?? "",
-            adminCertificatePEM: read("admin.crt") ?? "", adminKeyPEM: read("admin.key") ?? "",
-            adminToken: (read("admin.token") ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
     }
 
     static func randomToken() -> String {
@@ -104,7 +142,7 @@ public struct ClusterPKI: Sendable {
                 names.append(.dnsName(dns))
             }
             var seen = Set<String>()
-            for address in ["127.0.0.1", "::1", "10.43.0.1"] + addresses where seen.insert(address).inserted {
+            for address in ["127.0.0.1", "::1"] + addresses where seen.insert(address).inserted {
                 if let bytes = IPAddressBytes.parse(address) {
                     names.append(.ipAddress(ASN1OctetString(contentBytes: ArraySlice(bytes))))
                 } else if !address.isEmpty {
