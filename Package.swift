@@ -35,6 +35,7 @@ let package = Package(
             name: "skiff",
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
+                "SkiffClient",  // client library (issue 8 §1)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -115,6 +116,28 @@ let package = Package(
             dependencies: ["SkiffAPIServer"],
             swiftSettings: strict
         ),
+
+        // MARK: client library (client-go + controller-runtime equivalent) — owner: client branch.
+        .target(
+            name: "SkiffClient",
+            dependencies: [
+                "SkiffAPI",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffClientTests",
+            dependencies: ["SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end client library.
 
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(
