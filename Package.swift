@@ -36,6 +36,7 @@ let package = Package(
             dependencies: [
                 "SkiffStore", "SkiffStoreEtcd", "SkiffAPI", "SkiffAPIServer", "SkiffRuntime", "SkiffBench",
                 "SkiffClient",  // client library (issue 8 §1)
+                "SkiffControllers",  // controller manager (issue 9)
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -138,6 +139,23 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end client library.
+
+        // MARK: controller manager (issue 9) — owner: ctrl branch.
+        .target(
+            name: "SkiffControllers",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffControllersTests",
+            dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end controller manager.
 
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(

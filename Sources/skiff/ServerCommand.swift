@@ -16,6 +16,9 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Address other components use to reach this server (default: the bind address).") var advertiseAddress: String?
     @Option(help: "sqlite (default, DATA-DIR/state.db), memory, or etcd://HOST:PORT[,HOST:PORT…].") var datastore: String = "sqlite"
     @Option(help: "Service ClusterIP range.") var serviceCIDR: String = "10.43.0.0/16"
+    @Option(help: "Controllers to run, upstream syntax: '*' for all, 'name' to enable, '-name' to disable (comma-separated).")
+    var controllers: String = "*"
+    @Flag(help: "Run no controllers in this server.") var disableControllers = false
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -33,8 +36,15 @@ struct ServerCommand: AsyncParsableCommand {
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         try url.write(toFile: "\(dataDir)/server-url", atomically: true, encoding: .utf8)
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: server), .init(service: CompactionService(compactor: PeriodicCompactor(store: store)))], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            .init(service: server), .init(service: CompactionService(compactor: PeriodicCompactor(store: store))),
+        ]
+        if !disableControllers {
+            let names = controllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            services.append(.init(service: ControllerManagerService(server: server, controllers: names,
+                                                                     logger: Logger(label: "skiff.controller-manager"))))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             tasks.addTask {
