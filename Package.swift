@@ -38,6 +38,7 @@ let package = Package(
                 "SkiffClient",
                 "SkiffScheduler",
                 "SkiffHollow",
+                "SkiffControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -182,6 +183,23 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end scheduler block
+
+        // MARK: controller manager — kube-controller-manager's controllers on SkiffClient.
+        .target(
+            name: "SkiffControllers",
+            dependencies: [
+                "SkiffAPI", "SkiffClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffControllersTests",
+            dependencies: ["SkiffControllers", "SkiffClient", "SkiffAPIServer", "SkiffStore"],
+            swiftSettings: strict
+        ),
+        // MARK: end controller manager.
 
         // MARK: container runtime (CRI-shaped protocol; runc + overlayfs + CNI).
         .target(

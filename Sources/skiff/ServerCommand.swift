@@ -21,6 +21,9 @@ struct ServerCommand: AsyncParsableCommand {
     var tlsSANs: [String] = []
     @Flag(help: "Do not run the scheduler in this server (run `skiff scheduler` elsewhere).") var disableScheduler = false
     @Option(help: "A KubeSchedulerConfiguration YAML file for the in-process scheduler.") var schedulerConfig: String?
+    @Option(help: "Controllers to run, upstream syntax: '*' for all, 'name' to enable, '-name' to disable (comma-separated).")
+    var controllers: String = "*"
+    @Flag(help: "Run no controllers in this server.") var disableControllers = false
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -48,6 +51,11 @@ struct ServerCommand: AsyncParsableCommand {
             let configuration = try Self.schedulerConfiguration(schedulerConfig)
             services.append(.init(service: ElectedScheduler(server: server, configuration: configuration,
                                                             logger: Logger(label: "skiff.scheduler"))))
+        }
+        if !disableControllers {
+            let names = controllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            services.append(.init(service: ControllerManagerService(server: server, controllers: names,
+                                                                     logger: Logger(label: "skiff.controller-manager"))))
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
