@@ -48,15 +48,26 @@ public struct LocalEtcd: Sendable {
         guard mkdtemp(&path) != nil else { throw LocalEtcdError.setup("cannot create a temporary directory") }
         let directory = String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         do {
-            let clientPort = try freeLoopbackPort()
-            var peerPort = try freeLoopbackPort()
-            while peerPort == clientPort { peerPort = try freeLoopbackPort() }
-            let etcd = LocalEtcd(
-                clientPort: clientPort, peerPort: peerPort, directory: directory, executable: executable,
-                process: ProcessSlot(extraArguments: extraArguments)
-            )
-            try await etcd.launch(timeout: timeout)
-            return etcd
+            // A port that was free a moment ago can be taken by a parallel test before etcd binds
+            // it; etcd then exits with "address already in use", and we try again on new ports.
+            var attempt = 0
+            while true {
+                attempt += 1
+                let clientPort = try freeLoopbackPort()
+                var peerPort = try freeLoopbackPort()
+                while peerPort == clientPort { peerPort = try freeLoopbackPort() }
+                let etcd = LocalEtcd(
+                    clientPort: clientPort, peerPort: peerPort, directory: directory, executable: executable,
+                    process: ProcessSlot(extraArguments: extraArguments)
+                )
+                do {
+                    try await etcd.launch(timeout: timeout)
+                    return etcd
+                } catch LocalEtcdError.exited(_, let log) where attempt < 5 && log.contains("address already in use") {
+                    try? FileManager.default.removeItem(atPath: etcd.dataDirectory)
+                    try? FileManager.default.removeItem(atPath: etcd.logFile)
+                }
+            }
         } catch {
             try? FileManager.default.removeItem(atPath: directory)
             throw error
