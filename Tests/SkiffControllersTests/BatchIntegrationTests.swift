@@ -45,7 +45,7 @@ struct BatchIntegrationTests {
     /// Plays the kubelet: the pod ran and exited with `code`.
     func finish(_ t: TestServer, _ pod: CoreV1.Pod, code: Int32) async throws {
         var p = try await t.client.get(CoreV1.Pod.self, pod.metadata?.name ?? "", namespace: "default")
-        let ts = KubeTime.format(Date())
+        let ts = SkiffControllers.KubeTime.format(Date())
         p.status = CoreV1.PodStatus(containerStatuses: [CoreV1.ContainerStatus(
             image: "busybox", imageID: "", name: "main", ready: false, restartCount: 0,
             state: CoreV1.ContainerState(terminated: CoreV1.ContainerStateTerminated(exitCode: code, finishedAt: ts, reason: code == 0 ? "Completed" : "Error")))],
@@ -120,7 +120,7 @@ struct BatchIntegrationTests {
                 #expect(jobs.count == 1)
                 let name = try #require(jobs.first?.metadata?.name)
                 let status = try await t.client.get(BatchV1.CronJob.self, "tick", namespace: "default").status
-                let scheduled = try #require(KubeTime.parse(status?.lastScheduleTime))
+                let scheduled = try #require(SkiffControllers.KubeTime.parse(status?.lastScheduleTime))
                 #expect(name == "tick-\(Int(scheduled.timeIntervalSince1970) / 60)")
                 #expect(jobs.first?.metadata?.ownerReferences?.first?.uid == cj.metadata?.uid)
             }

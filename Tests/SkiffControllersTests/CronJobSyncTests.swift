@@ -5,7 +5,7 @@ import Testing
 
 @Suite("Cron schedules and CronJob decisions on a fixed clock", .timeLimit(.minutes(1)))
 struct CronJobSyncTests {
-    func date(_ text: String) -> Date { KubeTime.parse(text)! }
+    func date(_ text: String) -> Date { SkiffControllers.KubeTime.parse(text)! }
 
     @Test("five fields, names, steps, ranges and macros give robfig's next times")
     func nextTimes() throws {

@@ -19,7 +19,7 @@ struct JobSyncTests {
         #expect(pod.metadata?.generateName == "pi-")
         #expect(pod.metadata?.finalizers == [JobNames.trackingFinalizer])
         #expect(pod.metadata?.ownerReferences?.first?.kind == "Job" && pod.metadata?.ownerReferences?.first?.controller == true)
-        #expect(plan.status.startTime == KubeTime.format(now))
+        #expect(plan.status.startTime == SkiffControllers.KubeTime.format(now))
         #expect(plan.status.active == 2 && plan.status.ready == 0 && plan.status.terminating == 0)
         #expect(plan.uncountedStatus == nil)
     }
@@ -61,7 +61,7 @@ struct JobSyncTests {
         let complete = condition(plan.status, "Complete")
         #expect(met?.reason == "CompletionsReached" && met?.message == "Reached expected number of succeeded pods")
         #expect(complete?.reason == "CompletionsReached")
-        #expect(plan.status.completionTime == KubeTime.format(now))
+        #expect(plan.status.completionTime == SkiffControllers.KubeTime.format(now))
         #expect(plan.events.contains(JobEvent(reason: "Completed", message: "Job completed")))
         #expect(plan.create.isEmpty)
     }
@@ -171,7 +171,7 @@ struct JobSyncTests {
         let back = JobSync.plan(resumed, pods: [], now: now)
         let c = back.status.conditions?.first { $0.type == "Suspended" }
         #expect(c?.status == "False" && c?.reason == "JobResumed")
-        #expect(back.status.startTime == KubeTime.format(now))
+        #expect(back.status.startTime == SkiffControllers.KubeTime.format(now))
         #expect(back.create.count == 2)
     }
 

@@ -55,7 +55,7 @@ enum BFx {
                                                                            spec: BatchV1.JobSpec(template: CoreV1.PodTemplateSpec())),
                                       schedule: schedule, startingDeadlineSeconds: deadline, successfulJobsHistoryLimit: 3, suspend: false,
                                       timeZone: timeZone),
-            status: BatchV1.CronJobStatus(active: active, lastScheduleTime: lastSchedule.map(KubeTime.format)))
+            status: BatchV1.CronJobStatus(active: active, lastScheduleTime: lastSchedule.map(SkiffControllers.KubeTime.format)))
     }
 
     /// A Job owned by the CronJob fixture; `finished` "Complete"/"Failed"/nil.
