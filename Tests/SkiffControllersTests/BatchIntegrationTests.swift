@@ -59,6 +59,14 @@ struct BatchIntegrationTests {
             try await withControllers(t, { [JobController.make(factory: $0)] }) { _ in
                 _ = try await t.client.create(newJob("pi", completions: 3, parallelism: 2))
                 #expect(try await eventually { try await jobPods(t, "pi").count == 2 })
+                // Level-triggered and idempotent: once the status shows the pods, the same inputs
+                // plan the same status (a status that changed on every sync would loop).
+                #expect(try await eventually {
+                    try await t.client.get(BatchV1.Job.self, "pi", namespace: "default").status?.active == 2
+                })
+                let stored = try await t.client.get(BatchV1.Job.self, "pi", namespace: "default")
+                let again = JobSync.plan(stored, pods: try await jobPods(t, "pi"), now: Date())
+                #expect(again.status == stored.status && again.create.isEmpty && again.uncountedStatus == nil)
                 for p in try await jobPods(t, "pi") {
                     #expect(p.metadata?.finalizers == [JobNames.trackingFinalizer])
                     try await finish(t, p, code: 0)
@@ -123,6 +131,18 @@ struct BatchIntegrationTests {
                 let scheduled = try #require(SkiffControllers.KubeTime.parse(status?.lastScheduleTime))
                 #expect(name == "tick-\(Int(scheduled.timeIntervalSince1970) / 60)")
                 #expect(jobs.first?.metadata?.ownerReferences?.first?.uid == cj.metadata?.uid)
+            }
+        }
+    }
+
+    @Test("deleting a running Job lets go of its pods' tracking finalizers so the collector removes them")
+    func deletedJobReleasesPods() async throws {
+        try await TestServer.with { t in
+            try await withControllers(t, { [JobController.make(factory: $0)] }, collector: true) { _ in
+                _ = try await t.client.create(newJob("gone", completions: 2, parallelism: 2))
+                #expect(try await eventually { try await jobPods(t, "gone").count == 2 })
+                try await t.client.delete(BatchV1.Job.self, "gone", namespace: "default")
+                #expect(try await eventually { try await jobPods(t, "gone").isEmpty })
             }
         }
     }
