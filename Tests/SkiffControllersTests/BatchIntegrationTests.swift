@@ -135,14 +135,28 @@ struct BatchIntegrationTests {
         }
     }
 
-    @Test("deleting a running Job lets go of its pods' tracking finalizers so the collector removes them")
+    @Test("deleting a running Job lets go of its pods' tracking finalizers: the collector removes them, or orphans keep none")
     func deletedJobReleasesPods() async throws {
         try await TestServer.with { t in
             try await withControllers(t, { [JobController.make(factory: $0)] }, collector: true) { _ in
                 _ = try await t.client.create(newJob("gone", completions: 2, parallelism: 2))
                 #expect(try await eventually { try await jobPods(t, "gone").count == 2 })
                 try await t.client.delete(BatchV1.Job.self, "gone", namespace: "default")
-                #expect(try await eventually { try await jobPods(t, "gone").isEmpty })
+                let empty = try await eventually { try await jobPods(t, "gone").isEmpty }
+                // On failure, say what was left (finalizers, deletion, owners).
+                let left = empty ? [] : try await jobPods(t, "gone").map { p in
+                    "\(p.metadata?.name ?? "") finalizers=\(p.metadata?.finalizers ?? []) deleting=\(p.metadata?.deletionTimestamp ?? "-") owners=\(p.metadata?.ownerReferences?.compactMap(\.uid) ?? [])"
+                }
+                #expect(empty, "pods left: \(left)")
+
+                // Orphan propagation: the pods stay, without owner and without our finalizer.
+                _ = try await t.client.create(newJob("kept", completions: 1, parallelism: 1))
+                #expect(try await eventually { try await jobPods(t, "kept").count == 1 })
+                try await t.client.delete(BatchV1.Job.self, "kept", namespace: "default", options: DeleteOptions(propagationPolicy: .orphan))
+                #expect(try await eventually {
+                    let pods = try await jobPods(t, "kept")
+                    return pods.count == 1 && (pods[0].metadata?.ownerReferences ?? []).isEmpty && (pods[0].metadata?.finalizers ?? []).isEmpty
+                })
             }
         }
     }

@@ -67,20 +67,23 @@ final class JobController: Reconciler {
             }
         }
         c.watch(factory.informer(BatchV1.Job.self))
-        c.watch(factory.informer(CoreV1.Pod.self)) { pod in Self.jobKey(of: pod).map { [$0] } ?? [] }
+        c.watch(factory.informer(CoreV1.Pod.self)) { pod in
+            if let key = Self.jobKey(of: pod) { return [key] }
+            // An orphaned pod still holding our finalizer (its Job was deleted with orphan
+            // propagation): the namespace's orphan key (empty name) lets go of it.
+            return pod.hasTrackingFinalizer && pod.controllerRef == nil ? [ObjectKey(namespace: pod.namespace, name: "")] : []
+        }
     }
 
     func reconcile(_ key: ObjectKey) async throws -> Requeue? {
         let k = key.description
         let namespacePods = pods.list(namespace: key.namespace)
-        guard let job = jobs.get(key) else {
-            // The Job is gone: its pods must not keep the tracking finalizer (upstream's orphan cleanup).
-            expectations.forget(k)
-            let orphans = namespacePods.filter { Self.jobKey(of: $0) == key && $0.hasTrackingFinalizer }
+        if key.name.isEmpty {
+            let orphans = namespacePods.filter { $0.hasTrackingFinalizer && $0.controllerRef == nil }
             try await strip(orphans.map(\.name), in: namespacePods, jobKey: k)
-            removingFinalizers.forget(k)
             return nil
         }
+        guard let job = jobs.get(key) else { return try await jobGone(key, namespacePods) }
         // Another controller manages this Job (spec.managedBy).
         if let managedBy = job.spec?.managedBy, managedBy != JobNames.controllerName { return nil }
         let uid = job.metadata?.uid ?? ""
@@ -95,7 +98,9 @@ final class JobController: Reconciler {
             current.status = recorded
             do {
                 current = try await client.updateStatus(current)
-            } catch let e as ClientError where e.isConflict || e.isNotFound {
+            } catch let e as ClientError where e.isNotFound {
+                return try await jobGone(key, namespacePods, uid: uid)  // the cache has not seen the deletion yet
+            } catch let e as ClientError where e.isConflict {
                 return nil  // the newer Job's event brings the key back
             }
         }
@@ -171,6 +176,19 @@ final class JobController: Reconciler {
         }
         if let firstError { throw firstError }
         if let after = plan.requeueAfter, after.isFinite { return .after(.milliseconds(Int(after * 1000) + 1)) }
+        return nil
+    }
+
+    /// The Job is gone: its pods must not keep the tracking finalizer (upstream's orphan cleanup).
+    /// `uid`: only that Job's pods (a Job of the same name may exist already).
+    func jobGone(_ key: ObjectKey, _ namespacePods: [CoreV1.Pod], uid: String? = nil) async throws -> Requeue? {
+        let k = key.description
+        expectations.forget(k)
+        let orphans = namespacePods.filter { p in
+            Self.jobKey(of: p) == key && p.hasTrackingFinalizer && (uid == nil || p.controllerRef?.uid == uid)
+        }
+        try await strip(orphans.map(\.name), in: namespacePods, jobKey: k)
+        removingFinalizers.forget(k)
         return nil
     }
 
