@@ -1,5 +1,6 @@
 import Foundation
 import SkiffAPI
+import SkiffClient
 import Testing
 @testable import SkiffControllers
 
@@ -194,5 +195,21 @@ struct JobSyncTests {
         #expect(IndexIntervals.format([0, 1, 2, 4, 6, 7]) == "0-2,4,6-7")
         #expect(IndexIntervals.format([]) == "")
         #expect(IndexIntervals.parse("0-2,4,6-7,x,9-3", completions: 7) == [0, 1, 2, 4, 6])
+    }
+}
+
+@Suite("Batch controllers on extreme input", .timeLimit(.minutes(1)))
+struct BatchExtremeInputTests {
+    @Test("huge deadlines, TTLs and failure counts neither trap nor overflow")
+    func extremes() {
+        var job = BFx.job(completions: 1)
+        job.spec?.activeDeadlineSeconds = Int64.max
+        let plan = JobSync.plan(job, pods: [], now: Fx.t0)
+        #expect(plan.create.count == 1)
+        _ = Requeue.afterSeconds(plan.requeueAfter ?? 0)
+        _ = Requeue.afterSeconds(.infinity)
+        _ = Requeue.afterSeconds(-5)
+        #expect(JobPodRules.backoffRemaining(failures: Int.max, lastFailure: Fx.t0, now: Fx.t0) == 360)
+        #expect(IndexIntervals.parse("0-9223372036854775807,99999999999999999999", completions: 3) == [0, 1, 2])
     }
 }

@@ -98,7 +98,7 @@ final class CronJobController: Reconciler {
 
     func after(_ plan: CronJobPlan) -> Requeue? {
         guard let t = plan.requeueAfter, t.isFinite else { return nil }
-        return .after(.milliseconds(Int(max(t, 0.001) * 1000)))
+        return .afterSeconds(t)
     }
 
     /// Deletes a Job with its pods (background propagation); false when it failed.

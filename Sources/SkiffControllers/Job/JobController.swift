@@ -175,7 +175,7 @@ final class JobController: Reconciler {
             }
         }
         if let firstError { throw firstError }
-        if let after = plan.requeueAfter, after.isFinite { return .after(.milliseconds(Int(after * 1000) + 1)) }
+        if let after = plan.requeueAfter, after.isFinite { return .afterSeconds(after) }
         return nil
     }
 

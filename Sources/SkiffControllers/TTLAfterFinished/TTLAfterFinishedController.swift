@@ -40,7 +40,7 @@ final class TTLAfterFinishedController: Reconciler {
 
     func reconcile(_ key: ObjectKey) async throws -> Requeue? {
         guard let cached = jobs.get(key), let left = Self.timeLeft(cached, now: clock()) else { return nil }
-        if left > 0 { return .after(.milliseconds(Int(left * 1000) + 1)) }
+        if left > 0 { return .afterSeconds(left) }
         // The cache may be stale: decide again on the live object.
         let fresh: BatchV1.Job
         do {
@@ -49,7 +49,7 @@ final class TTLAfterFinishedController: Reconciler {
             return nil
         }
         guard let freshLeft = Self.timeLeft(fresh, now: clock()) else { return nil }
-        if freshLeft > 0 { return .after(.milliseconds(Int(freshLeft * 1000) + 1)) }
+        if freshLeft > 0 { return .afterSeconds(freshLeft) }
         do {
             try await client.delete(BatchV1.Job.self, key.name, namespace: key.namespace,
                                     options: DeleteOptions(propagationPolicy: .foreground, preconditionUID: fresh.metadata?.uid))
