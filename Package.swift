@@ -250,5 +250,25 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end hollow block
+
+        // MARK: kubelet (owner: kubelet branch) — the node agent on SkiffClient and the ContainerRuntime protocol.
+        .target(
+            name: "SkiffKubelet",
+            dependencies: [
+                "SkiffAPI", "SkiffClient", "SkiffRuntime",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffKubeletTests",
+            dependencies: ["SkiffKubelet", "SkiffClient", "SkiffAPIServer", "SkiffStore", "SkiffRuntime", "SkiffRuntimeTesting"],
+            swiftSettings: strict
+        ),
+        // MARK: end kubelet block
     ]
 )
