@@ -63,7 +63,7 @@ struct KubeletHarness {
     }
 
     static func with(runtimeState: FakeRuntime.State = FakeRuntime.State(), images: TestImages = TestImages(),
-                     root existingRoot: String? = nil, _ body: (KubeletHarness) async throws -> Void) async throws {
+                     startKubelet: Bool = true, _ body: (KubeletHarness) async throws -> Void) async throws {
         let store = MemoryStore()
         let admin = UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"])
         let server = APIServer(config: APIServerConfig(store: store, port: 0, insecureUser: admin))
@@ -75,16 +75,18 @@ struct KubeletHarness {
             }
         }
         let client = Client(transport: transport, config: .inProcess)
-        let root = existingRoot ?? FileManager.default.temporaryDirectory.appendingPathComponent("skiff-kubelet-\(UUID().uuidString)").path
-        defer { if existingRoot == nil { try? FileManager.default.removeItem(atPath: root) } }
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-kubelet-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
         let runtime = FakeRuntime(images: images, state: runtimeState)
         let kubelet = Kubelet(config: config(root: root), client: client, runtime: runtime, machine: machine)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             do {
                 _ = try await server.port()
-                group.addTask { try await kubelet.run() }
-                #expect(try await eventually { kubelet.isRegistered })
+                if startKubelet {
+                    group.addTask { try await kubelet.run() }
+                    #expect(try await eventually { kubelet.isRegistered })
+                }
                 try await body(KubeletHarness(client: client, runtime: runtime, kubelet: kubelet, root: root))
             } catch {
                 group.cancelAll()
@@ -94,6 +96,11 @@ struct KubeletHarness {
             group.cancelAll()
         }
         await store.close()
+    }
+
+    /// Another kubelet for the same node over the same runtime (an agent restart).
+    func makeKubelet() -> Kubelet {
+        Kubelet(config: Self.config(root: root), client: client, runtime: runtime, machine: Self.machine)
     }
 
     /// Creates a pod already bound to the node.
@@ -132,6 +139,11 @@ struct KubeletHarness {
     /// Runtime containers of the pod named `name`.
     func containers(of name: String) async throws -> [ContainerStatus] {
         try await runtime.listContainers(ContainerFilter(labelSelector: ["io.kubernetes.pod.name": name]))
+    }
+
+    /// Whether an event about the pod matching `match` shows up (events are written asynchronously).
+    func hasEvent(_ name: String, _ match: @escaping @Sendable (CoreV1.Event) -> Bool) async throws -> Bool {
+        try await eventually { try await events(of: name).contains(where: match) }
     }
 
     func events(of name: String) async throws -> [CoreV1.Event] {
