@@ -39,6 +39,7 @@ let package = Package(
                 "SkiffScheduler",
                 "SkiffHollow",
                 "SkiffControllers",
+                "SkiffKubelet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
