@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import NIOCore
 import ServiceLifecycle
 import SkiffAPI
 import SkiffClient
@@ -49,9 +50,24 @@ public final class Kubelet: Service, Sendable {
     /// True once the Node and its Lease exist.
     public var isRegistered: Bool { registered.isSet }
 
-    var statusBuilder: NodeStatusBuilder { NodeStatusBuilder(config: config, machine: machine, nodeIP: nodeIP) }
+    var statusBuilder: NodeStatusBuilder {
+        var effective = config
+        if let port = state.withLock({ $0.servingPort }) { effective.kubeletPort = port }
+        return NodeStatusBuilder(config: effective, machine: machine, nodeIP: nodeIP)
+    }
+
+    /// The port the kubelet API listens on (nil before it is bound or without TLS).
+    public var servingPort: Int32? { state.withLock { $0.servingPort } }
 
     public func run() async throws {
+        var channel: (any Channel)?
+        if let tls = config.tls {
+            let bound = try await KubeletServer(kubelet: self, tls: tls).bind(host: config.kubeletBindAddress, port: Int(config.kubeletPort))
+            channel = bound
+            let port = Int32(bound.localAddress?.port ?? Int(config.kubeletPort))
+            state.withLock { $0.servingPort = port }
+        }
+        defer { channel?.close(promise: nil) }
         var backoff = Duration.milliseconds(500)
         while true {
             do {
@@ -101,6 +117,7 @@ public final class Kubelet: Service, Sendable {
 
 /// Everything the kubelet mutates, under one lock (never held across an await).
 struct KubeletState {
+    var servingPort: Int32?
     var nodeUID: String?
     var lastNodeStatus: CoreV1.NodeStatus?
     var lastNodeStatusWrite: ContinuousClock.Instant?

@@ -38,8 +38,12 @@ public struct KubeletConfig: Sendable {
     /// Cluster DNS servers and domain written to pods' resolv.conf for `dnsPolicy: ClusterFirst`.
     public var clusterDNS: [String]
     public var clusterDomain: String
-    /// Port of the kubelet API written to `status.daemonEndpoints`.
+    /// Port of the kubelet API (0: any free port), written to `status.daemonEndpoints`.
     public var kubeletPort: Int32
+    /// Address the kubelet API listens on.
+    public var kubeletBindAddress: String
+    /// TLS of the kubelet API; nil: the API is not served (logs are then unavailable).
+    public var tls: KubeletTLS?
     /// The kubelet version reported in `nodeInfo` (e.g. v1.37.0-skiff).
     public var kubeletVersion: String
     /// Labels added to the Node at registration.
@@ -54,8 +58,10 @@ public struct KubeletConfig: Sendable {
         crashLoopInitialBackoff: Duration = .seconds(10), crashLoopMaxBackoff: Duration = .seconds(300),
         imagePullInitialBackoff: Duration = .seconds(10), imagePullMaxBackoff: Duration = .seconds(300),
         clusterDNS: [String] = [], clusterDomain: String = "cluster.local", kubeletPort: Int32 = 10250,
-        kubeletVersion: String = "v1.37.0-skiff", nodeLabels: [String: String] = [:]
+        kubeletVersion: String = "v1.37.0-skiff", nodeLabels: [String: String] = [:],
+        kubeletBindAddress: String = "0.0.0.0", tls: KubeletTLS? = nil
     ) {
+        self.kubeletBindAddress = kubeletBindAddress; self.tls = tls
         self.nodeName = nodeName; self.nodeIP = nodeIP; self.podCIDR = podCIDR; self.rootDirectory = rootDirectory
         self.reserved = reserved; self.evictionHardMemory = evictionHardMemory; self.maxPods = maxPods
         self.leaseRenewInterval = leaseRenewInterval; self.leaseDurationSeconds = leaseDurationSeconds

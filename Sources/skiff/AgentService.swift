@@ -20,6 +20,10 @@ struct AgentService: Service {
         var nodeIP: String
         var runtimeBinary: String
         var clusterDNS: [String]
+        var kubeletPort: Int32
+        /// The kubelet API's TLS: here the API server's serving certificate (signed by the cluster CA,
+        /// naming this host's addresses) and the cluster CA for client certificates.
+        var tls: KubeletTLS?
     }
 
     let server: APIServer
@@ -62,7 +66,8 @@ struct AgentService: Service {
                 network: network, defaultDNS: DNSConfig(servers: options.clusterDNS.isEmpty ? ["8.8.8.8"] : options.clusterDNS)),
             images: images)
         let config = KubeletConfig(nodeName: name, nodeIP: options.nodeIP, podCIDR: options.podCIDR,
-                                   rootDirectory: agentDirectory + "/kubelet", clusterDNS: [])
+                                   rootDirectory: agentDirectory + "/kubelet", clusterDNS: [], kubeletPort: options.kubeletPort,
+                                   tls: options.tls)
         return Kubelet(config: config, client: client, runtime: runtime, logger: logger)
     }
 }

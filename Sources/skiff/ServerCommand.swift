@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffAPIServer
+import SkiffKubelet
 import SkiffScheduler
 import SkiffStore
 import SkiffStoreEtcd
@@ -30,6 +31,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Name of the CNI bridge of this host's pods.") var cniBridge: String = "skiff0"
     @Option(help: "InternalIP of this host's Node (default: the first non-loopback IPv4 address).") var nodeIP: String = ""
     @Option(help: "The OCI runtime binary the agent runs containers with.") var containerRuntime: String = "/usr/sbin/runc"
+    @Option(help: "HTTPS port of this host's kubelet API (0: any free port).") var kubeletPort: Int32 = 10250
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -66,7 +68,9 @@ struct ServerCommand: AsyncParsableCommand {
         if !disableAgent {
             let options = AgentService.Options(
                 nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), dataDirectory: dataDir,
-                podCIDR: podCIDR, bridgeName: cniBridge, nodeIP: nodeIP, runtimeBinary: containerRuntime, clusterDNS: [])
+                podCIDR: podCIDR, bridgeName: cniBridge, nodeIP: nodeIP, runtimeBinary: containerRuntime, clusterDNS: [],
+                kubeletPort: kubeletPort,
+                tls: KubeletTLS(certificatePEM: pki.servingCertificatePEM, keyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM))
             services.append(.init(service: AgentService(server: server, options: options, logger: Logger(label: "skiff.kubelet"))))
         }
         let group = ServiceGroup(configuration: .init(

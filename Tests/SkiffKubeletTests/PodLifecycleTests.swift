@@ -214,4 +214,27 @@ struct PodLifecycleTests {
             }
         }
     }
+
+    @Test("the kubelet serves a container's log, and the previous attempt's with previous=true")
+    func logs() async throws {
+        try await KubeletHarness.with { h in
+            try await h.run("talk", containers: [container("main", command: ["fake", "stdout=hello from talk", "exit=1"])])
+            _ = try await h.waitForPod("talk") { ($0.status?.containerStatuses?.first?.restartCount ?? 0) >= 1 }
+            func read(_ query: [String: String]) async throws -> String {
+                var bytes: [UInt8] = []
+                for await chunk in try await h.kubelet.containerLogs(namespace: "default", pod: "talk", container: "main", query: query) {
+                    bytes += chunk
+                }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+            #expect(try await read([:]) == "hello from talk\n")
+            #expect(try await read(["previous": "true"]) == "hello from talk\n")
+            await #expect(throws: LogRequestError.self) {
+                _ = try await h.kubelet.containerLogs(namespace: "default", pod: "talk", container: "other", query: [:])
+            }
+            await #expect(throws: LogRequestError.self) {
+                _ = try await h.kubelet.containerLogs(namespace: "default", pod: "nosuch", container: "main", query: [:])
+            }
+        }
+    }
 }

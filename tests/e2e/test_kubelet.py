@@ -31,7 +31,7 @@ def node_server(datastore):
     bridge = "ske" + tag
     node = "e2e-node-" + tag
     cidr = "10.%d.%d.0/24" % (random.randint(100, 250), random.randint(0, 255))
-    srv = Server(binary, datastore, args=["--node-name", node, "--pod-cidr", cidr, "--cni-bridge", bridge])
+    srv = Server(binary, datastore, args=["--node-name", node, "--pod-cidr", cidr, "--cni-bridge", bridge, "--kubelet-port", "0"])
     image = os.path.join(srv.dir, "busybox.tar")
     subprocess.run([binary, "image", "build-busybox", "--reference", "docker.io/library/" + IMAGE, image], check=True,
                    capture_output=True)
@@ -193,3 +193,28 @@ spec:
     runtime = os.path.join(node_server.dir, "agent", "runtime")
     leftovers = subprocess.run(["grep", "-rl", uid, os.path.join(runtime, "sandboxes")], capture_output=True, text=True).stdout
     assert leftovers == ""
+
+
+def test_logs_follow_tail_and_previous_through_the_api_server(kctl, ns):
+    kctl("run", "talker", "-n", ns, "--image", IMAGE, "--", "sh", "-c",
+         "for i in 1 2 3; do echo line $i; done; sleep 1; echo late; sleep 3600")
+    wait_until(lambda: "late" in kctl.run("logs", "talker", "-n", ns, check=False).stdout, timeout=60, what="talker output")
+    assert kctl("logs", "talker", "-n", ns) == "line 1\nline 2\nline 3\nlate\n"
+    assert kctl("logs", "talker", "-n", ns, "--tail=2") == "line 3\nlate\n"
+    stamped = kctl("logs", "talker", "-n", ns, "--timestamps").splitlines()
+    assert stamped[0].endswith(" line 1") and stamped[0][:4].isdigit()
+
+    # -f streams until the container exits.
+    kctl("run", "ticker", "-n", ns, "--restart=Never", "--image", IMAGE, "--", "sh", "-c",
+         "for i in 1 2 3; do echo tick $i; sleep 0.5; done")
+    wait_until(lambda: pod(kctl, ns, "ticker")["status"].get("containerStatuses", [{}])[0].get("state", {}).get("running")
+               or pod(kctl, ns, "ticker")["status"].get("phase") == "Succeeded", timeout=60, what="ticker started")
+    assert kctl("logs", "-f", "ticker", "-n", ns, timeout=60) == "tick 1\ntick 2\ntick 3\n"
+
+    # --previous shows the attempt before a restart.
+    kctl("run", "flaky", "-n", ns, "--image", IMAGE, "--", "sh", "-c", "echo attempt; exit 1")
+    wait_until(lambda: pod(kctl, ns, "flaky")["status"].get("containerStatuses", [{}])[0].get("restartCount", 0) >= 1,
+               timeout=60, what="flaky restarted")
+    assert kctl("logs", "flaky", "-n", ns, "--previous") == "attempt\n"
+    missing = kctl.run("logs", "talker", "-n", ns, "--previous", check=False)
+    assert missing.returncode != 0 and "previous terminated container" in missing.stderr

@@ -164,3 +164,15 @@ func eventually(_ timeout: Duration = .seconds(20), _ condition: @Sendable () as
     }
     return try await condition()
 }
+
+/// A cluster PKI made once for tests that need TLS material.
+enum TestTLS {
+    static let material: KubeletTLS = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("skiff-kubelet-pki-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        guard let pki = try? ClusterPKI.loadOrCreate(directory: root) else {
+            return KubeletTLS(certificatePEM: "", keyPEM: "", clientCAPEM: "")
+        }
+        return KubeletTLS(certificatePEM: pki.servingCertificatePEM, keyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM)
+    }()
+}
