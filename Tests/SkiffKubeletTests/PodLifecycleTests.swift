@@ -237,4 +237,20 @@ struct PodLifecycleTests {
             }
         }
     }
+
+    @Test("activeDeadlineSeconds: when it passes the containers are stopped and the pod is Failed with DeadlineExceeded")
+    func activeDeadline() async throws {
+        try await KubeletHarness.with { h in
+            let pod = CoreV1.Pod(
+                metadata: MetaV1.ObjectMeta(name: "deadline", namespace: "default"),
+                spec: CoreV1.PodSpec(activeDeadlineSeconds: 1, containers: [container("main")], nodeName: KubeletHarness.nodeName,
+                                     terminationGracePeriodSeconds: 1))
+            _ = try await h.client.create(pod)
+            let failed = try await h.waitForPod("deadline") { $0.status?.phase == "Failed" }
+            #expect(failed.status?.reason == "DeadlineExceeded")
+            #expect(failed.status?.message == "Pod was active on the node longer than the specified deadline")
+            #expect(try await h.containers(of: "deadline").allSatisfy { $0.state == .exited })
+            #expect(try await h.hasEvent("deadline") { $0.reason == "DeadlineExceeded" })
+        }
+    }
 }

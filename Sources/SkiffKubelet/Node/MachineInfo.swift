@@ -70,7 +70,7 @@ public struct MachineInfo: Sendable, Equatable {
             var host = [CChar](repeating: 0, count: Int(NI_MAXHOST))
             guard getnameinfo(address, socklen_t(MemoryLayout<sockaddr_in>.size), &host, socklen_t(host.count), nil, 0, NI_NUMERICHOST) == 0
             else { continue }
-            let ip = String(cString: host)
+            let ip = String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             // Skip loopback and our own pod bridges: the node address is what other hosts reach.
             if ip.hasPrefix("127.") || name.hasPrefix("skiff") || name.hasPrefix("cni") || name.hasPrefix("veth") { continue }
             candidates.append((name, ip))

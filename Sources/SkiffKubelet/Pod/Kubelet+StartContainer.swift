@@ -180,7 +180,7 @@ extension Kubelet {
         let messageDirectory = podDirectory(context.uid) + "/containers/" + name
         try makeDirectory(messageDirectory, mode: 0o755)
         let messageFile = messageDirectory + "/\(attempt)-termination-log"
-        FileManager.default.createFile(atPath: messageFile, contents: nil, attributes: [.posixPermissions: 0o666])
+        _ = FileManager.default.createFile(atPath: messageFile, contents: nil, attributes: [.posixPermissions: 0o666])
         let messagePath = container.terminationMessagePath ?? "/dev/termination-log"
         if messagePath != "/dev/termination-log" { mounts.append(Mount(hostPath: messageFile, containerPath: messagePath)) }
 

@@ -64,6 +64,14 @@ extension Kubelet {
             return nil
         }
         var step = SyncStep(now: start)
+        if let seconds = pod.spec?.activeDeadlineSeconds, let since = record(key)?.startTime {
+            let deadline = since.addingTimeInterval(TimeInterval(seconds))
+            if start >= deadline {
+                try await stopForDeadline(pod, key: key, uid: uid)
+                return nil
+            }
+            step.wake(at: deadline)
+        }
 
         let sandbox: PodSandboxStatus
         do {
@@ -147,6 +155,32 @@ extension Kubelet {
             probes.forget(podUID: uid)
         }
         return step.wake
+    }
+
+    /// `activeDeadlineSeconds` passed: every container is stopped (grace period), the sandbox
+    /// released, and the pod reported Failed with reason DeadlineExceeded (upstream's active
+    /// deadline handler); nothing restarts.
+    func stopForDeadline(_ pod: CoreV1.Pod, key: ObjectKey, uid: String) async throws {
+        let first = record(key)?.deadlineExceeded == false
+        updateRecord(key) { $0.deadlineExceeded = true }
+        if first {
+            events.event(pod, type: .normal, reason: "DeadlineExceeded", message: "Pod was active on the node longer than the specified deadline")
+        }
+        let sandboxes = try await runtime.listPodSandboxes(PodSandboxFilter(labelSelector: [RuntimeLabels.podUID: uid]))
+        var containers = PodContainers([])
+        let specs = (pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? [])
+        // The pod keeps reporting its IP after it stopped, as upstream does.
+        let last = sandboxes.last
+        for sandbox in sandboxes {
+            for status in try await runtime.listContainers(ContainerFilter(podSandboxID: sandbox.id)) where status.state == .running {
+                let spec = specs.first { $0.name == status.containerName } ?? CoreV1.Container()
+                try await stopContainer(status, container: spec, pod: pod, grace: gracePeriod(pod))
+            }
+            try? await runtime.stopPodSandbox(sandbox.id)
+            containers = PodContainers(try await runtime.listContainers(ContainerFilter(podSandboxID: sandbox.id)))
+        }
+        probes.forget(podUID: uid)
+        try await writeStatus(pod, key: key, sandbox: last, containers: containers)
     }
 
     /// The pod's ready sandbox, created (attempt + 1 after a dead one) when there is none.

@@ -37,6 +37,8 @@ struct PodRecord: Sendable {
     /// The termination message read after each container attempt exited, by container id.
     var terminationMessages: [String: String] = [:]
     var deleteIssued = false
+    /// `activeDeadlineSeconds` passed: the pod was stopped and is Failed with DeadlineExceeded.
+    var deadlineExceeded = false
 
     init(uid: String) { self.uid = uid }
 }

@@ -50,6 +50,11 @@ struct PodStatusGenerator {
         status.containerStatuses = (spec.containers ?? []).map { containerStatus($0, isInit: false, initDone: initDone) }
             .sorted { ($0.name ?? "") < ($1.name ?? "") }
         status.phase = phase(initDone: initDone)
+        if record.deadlineExceeded {
+            status.phase = "Failed"
+            status.reason = "DeadlineExceeded"
+            status.message = "Pod was active on the node longer than the specified deadline"
+        }
         status.conditions = conditions(status: status, existing: existing.conditions ?? [])
         return status
     }

@@ -151,8 +151,8 @@ extension Kubelet {
         let wanted = Set(files.keys)
         for existing in (manager.enumerator(atPath: directory)?.allObjects as? [String]) ?? [] {
             var isDirectory: ObjCBool = false
-            manager.fileExists(atPath: directory + "/" + existing, isDirectory: &isDirectory)
-            if !isDirectory.boolValue, !wanted.contains(existing) { try? manager.removeItem(atPath: directory + "/" + existing) }
+            let exists = manager.fileExists(atPath: directory + "/" + existing, isDirectory: &isDirectory)
+            if exists, !isDirectory.boolValue, !wanted.contains(existing) { try? manager.removeItem(atPath: directory + "/" + existing) }
         }
     }
 
@@ -175,7 +175,9 @@ extension Kubelet {
         case "FileOrCreate":
             if !exists {
                 try makeDirectory((path as NSString).deletingLastPathComponent, mode: 0o755)
-                FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644])
+                guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o644]) else {
+                    throw VolumeError(description: "hostPath \(path) cannot be created")
+                }
             } else if kind != S_IFREG {
                 throw VolumeError(description: "hostPath type check failed: \(path) is not a file")
             }
