@@ -218,3 +218,41 @@ def test_logs_follow_tail_and_previous_through_the_api_server(kctl, ns):
     assert kctl("logs", "flaky", "-n", ns, "--previous") == "attempt\n"
     missing = kctl.run("logs", "talker", "-n", ns, "--previous", check=False)
     assert missing.returncode != 0 and "previous terminated container" in missing.stderr
+
+
+def test_http_and_tcp_probes_gate_ready_and_a_failing_liveness_probe_restarts(kctl, ns):
+    apply(kctl, ns, """
+apiVersion: v1
+kind: Pod
+metadata: {name: web}
+spec:
+  containers:
+  - name: httpd
+    image: %(image)s
+    command: [sh, -c, "mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www"]
+    ports: [{name: http, containerPort: 8080}]
+    readinessProbe: {httpGet: {path: /index.html, port: http}, periodSeconds: 1}
+    livenessProbe: {tcpSocket: {port: 8080}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: sick}
+spec:
+  containers:
+  - name: main
+    image: %(image)s
+    command: [sleep, "3600"]
+    livenessProbe: {httpGet: {path: /, port: 9999}, periodSeconds: 1, failureThreshold: 2}
+""" % {"image": IMAGE})
+
+    def ready():
+        p = pod(kctl, ns, "web")
+        return any(c["type"] == "Ready" and c["status"] == "True" for c in p["status"].get("conditions", []))
+
+    wait_until(ready, timeout=60, what="web Ready through its httpGet readiness probe")
+    assert pod(kctl, ns, "web")["status"]["containerStatuses"][0]["restartCount"] == 0
+    wait_until(lambda: pod(kctl, ns, "sick")["status"].get("containerStatuses", [{}])[0].get("restartCount", 0) >= 1,
+               timeout=60, what="sick restarted by its liveness probe")
+    events = json.loads(kctl("get", "events", "-n", ns, "-o", "json"))["items"]
+    assert any(e["reason"] == "Killing" and "failed liveness probe" in e["message"] for e in events
+               if e["involvedObject"]["name"] == "sick")
