@@ -55,6 +55,34 @@ struct PodSpecTests {
         }
     }
 
+    @Test("Services of the namespace appear as docker-link variables unless enableServiceLinks is false")
+    func serviceLinks() async throws {
+        try await KubeletHarness.with { h in
+            _ = try await h.client.create(CoreV1.Service(
+                metadata: MetaV1.ObjectMeta(name: "my-db", namespace: "default"),
+                spec: CoreV1.ServiceSpec(ports: [CoreV1.ServicePort(name: "sql", port: 5432, protocol: "TCP")], selector: ["app": "db"])))
+            let service = try await h.client.get(CoreV1.Service.self, "my-db", namespace: "default")
+            let ip = try #require(service.spec?.clusterIP)
+            try await h.run("linked", containers: [container("main")])
+            _ = try await h.waitForPod("linked") { $0.status?.phase == "Running" }
+            let id = try #require(try await h.containers(of: "linked").first?.id)
+            let env = Set(try #require(h.runtime.containerConfig(id)).env)
+            #expect(env.contains("MY_DB_SERVICE_HOST=\(ip)"))
+            #expect(env.contains("MY_DB_SERVICE_PORT=5432"))
+            #expect(env.contains("MY_DB_SERVICE_PORT_SQL=5432"))
+            #expect(env.contains("MY_DB_PORT=tcp://\(ip):5432"))
+            #expect(env.contains("MY_DB_PORT_5432_TCP_ADDR=\(ip)"))
+            #expect(env.contains("MY_DB_PORT_5432_TCP_PROTO=tcp"))
+
+            let pod = CoreV1.Pod(metadata: MetaV1.ObjectMeta(name: "unlinked", namespace: "default"),
+                                 spec: CoreV1.PodSpec(containers: [container("main")], enableServiceLinks: false, nodeName: KubeletHarness.nodeName))
+            _ = try await h.client.create(pod)
+            _ = try await h.waitForPod("unlinked") { $0.status?.phase == "Running" }
+            let other = try #require(try await h.containers(of: "unlinked").first?.id)
+            #expect(!(try #require(h.runtime.containerConfig(other)).env.contains { $0.hasPrefix("MY_DB_") }))
+        }
+    }
+
     @Test("a missing configMap key for env leaves the container in CreateContainerConfigError; creating it lets the pod start")
     func createContainerConfigError() async throws {
         try await KubeletHarness.with { h in

@@ -19,6 +19,11 @@ extension Kubelet {
             result.append((name, value))
         }
         let namespace = pod.metadata?.namespace ?? "default"
+        // Docker-link style variables of the Services in the pod's namespace (enableServiceLinks,
+        // default true) and of the API server's `kubernetes` Service, first, so env can use them.
+        for (name, value) in try await serviceEnvironment(namespace: namespace, links: pod.spec?.enableServiceLinks != false) {
+            define(name, value)
+        }
         for source in container.envFrom ?? [] {
             let prefix = source.prefix ?? ""
             if let ref = source.configMapRef {
@@ -114,6 +119,46 @@ extension Kubelet {
         }
         let d = max(divisor.value, 1)
         return String((value.value + d - 1) / d)
+    }
+
+    /// envvars.FromServices: `<NAME>_SERVICE_HOST`, `_SERVICE_PORT[_<PORT NAME>]`, and the link
+    /// variables `<NAME>_PORT`, `<NAME>_PORT_<port>_<PROTO>[_PROTO|_PORT|_ADDR]`, for Services with a ClusterIP.
+    func serviceEnvironment(namespace: String, links: Bool) async throws -> [(String, String)] {
+        var services: [CoreV1.Service] = []
+        if links {
+            services = (try? await client.list(CoreV1.Service.self, namespace: namespace).items) ?? []
+        }
+        if namespace != "default" || !links,
+           let master = try? await client.get(CoreV1.Service.self, "kubernetes", namespace: "default") {
+            services.removeAll { $0.metadata?.name == "kubernetes" }
+            services.append(master)
+        }
+        var result: [(String, String)] = []
+        for service in services.sorted(by: { ($0.metadata?.name ?? "") < ($1.metadata?.name ?? "") }) {
+            guard let ip = service.spec?.clusterIP, !ip.isEmpty, ip != "None", let name = service.metadata?.name else { continue }
+            let prefix = name.uppercased().replacingOccurrences(of: "-", with: "_")
+            let ports = service.spec?.ports ?? []
+            result.append((prefix + "_SERVICE_HOST", ip))
+            guard let first = ports.first?.port else { continue }
+            result.append((prefix + "_SERVICE_PORT", String(first)))
+            for port in ports {
+                if let portName = port.name, !portName.isEmpty, let number = port.port {
+                    result.append((prefix + "_SERVICE_PORT_" + portName.uppercased().replacingOccurrences(of: "-", with: "_"), String(number)))
+                }
+            }
+            for (index, port) in ports.enumerated() {
+                guard let number = port.port else { continue }
+                let proto = (port.protocol ?? "TCP")
+                let url = "\(proto.lowercased())://\(ip):\(number)"
+                if index == 0 { result.append((prefix + "_PORT", url)) }
+                let link = "\(prefix)_PORT_\(number)_\(proto.uppercased())"
+                result.append((link, url))
+                result.append((link + "_PROTO", proto.lowercased()))
+                result.append((link + "_PORT", String(number)))
+                result.append((link + "_ADDR", ip))
+            }
+        }
+        return result
     }
 
     func configMap(_ name: String, namespace: String, optional: Bool) async throws -> CoreV1.ConfigMap? {
