@@ -253,4 +253,36 @@ struct PodLifecycleTests {
             #expect(try await h.hasEvent("deadline") { $0.reason == "DeadlineExceeded" })
         }
     }
+
+    @Test("imagePullSecrets: the credentials of the matching registry are used for the pull")
+    func pullSecrets() async throws {
+        let images = TestImages()
+        images.private_.withLock { $0["registry.example:5000/team/app:1"] = "robot" }
+        try await KubeletHarness.with(images: images) { h in
+            let auth = Data("robot:pa55".utf8).base64EncodedString()
+            let config = #"{"auths":{"https://index.docker.io/v1/":{"auth":"eDp5"},"registry.example:5000":{"auth":"\#(auth)"}}}"#
+            _ = try await h.client.create(CoreV1.Secret(data: [".dockerconfigjson": Data(config.utf8).base64EncodedString()],
+                                                        metadata: MetaV1.ObjectMeta(name: "regcred", namespace: "default"),
+                                                        type: "kubernetes.io/dockerconfigjson"))
+            let without = CoreV1.Pod(metadata: MetaV1.ObjectMeta(name: "anon", namespace: "default"),
+                                     spec: CoreV1.PodSpec(containers: [container("main", image: "registry.example:5000/team/app:1")],
+                                                          nodeName: KubeletHarness.nodeName))
+            _ = try await h.client.create(without)
+            _ = try await h.waitForPod("anon") { $0.status?.containerStatuses?.first?.state?.waiting?.reason == "ErrImagePull" }
+            let with = CoreV1.Pod(metadata: MetaV1.ObjectMeta(name: "authed", namespace: "default"),
+                                  spec: CoreV1.PodSpec(containers: [container("main", image: "registry.example:5000/team/app:1")],
+                                                       imagePullSecrets: [CoreV1.LocalObjectReference(name: "regcred")],
+                                                       nodeName: KubeletHarness.nodeName))
+            _ = try await h.client.create(with)
+            _ = try await h.waitForPod("authed") { $0.status?.phase == "Running" }
+        }
+    }
+
+    @Test("docker config keys match registries, Docker Hub under any of its names")
+    func registryMatching() {
+        #expect(Kubelet.registryMatches("https://index.docker.io/v1/", "docker.io"))
+        #expect(Kubelet.registryMatches("registry.example:5000", "registry.example:5000"))
+        #expect(!Kubelet.registryMatches("registry.example", "registry.example:5000"))
+        #expect(Kubelet.dockerConfigEntries(Data("not json".utf8)) == nil)
+    }
 }

@@ -131,7 +131,19 @@ extension Kubelet {
         events.event(pod, reason: "Pulling", message: "Pulling image \"\(image)\"")
         let started = ContinuousClock.now
         do {
-            let pulled = try await runtime.pullImage(image, credentials: nil)
+            // Each matching pull secret in turn, then anonymously when none matched (upstream's order).
+            let candidates = await pullCredentials(for: image, pod: pod)
+            var pulled: ImageRecord?
+            var lastError: (any Error)?
+            for credentials in candidates.isEmpty ? [nil] : candidates.map(Optional.some) {
+                do {
+                    pulled = try await runtime.pullImage(image, credentials: credentials)
+                    break
+                } catch {
+                    lastError = error
+                }
+            }
+            guard let pulled else { throw lastError ?? ImageError.notFound(image) }
             let elapsed = (ContinuousClock.now - started).seconds
             events.event(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(String(format: "%.3f", elapsed))s")
             updateRecord(context.key) { $0.pullBackoff[name] = nil; $0.pullFailedAt[name] = nil }

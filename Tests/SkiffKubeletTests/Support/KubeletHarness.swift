@@ -14,8 +14,10 @@ import Testing
 final class TestImages: ImageService {
     private let present = Mutex<[String: ImageRecord]>([:])
     private let pullable: [String: ImageRecord]
+    /// Images that pull only with this username.
+    let private_ = Mutex<[String: String]>([:])
 
-    init(present: [String] = ["busybox:1.36"], pullable: [String] = ["nginx:1.27"]) {
+    init(present: [String] = ["busybox:1.36"], pullable: [String] = ["nginx:1.27", "registry.example:5000/team/app:1"]) {
         self.pullable = Dictionary(uniqueKeysWithValues: pullable.map { ($0, Self.record($0)) })
         let records = Dictionary(uniqueKeysWithValues: present.map { ($0, Self.record($0)) })
         self.present.withLock { $0 = records }
@@ -29,6 +31,9 @@ final class TestImages: ImageService {
 
     func pullImage(_ reference: String, credentials: RegistryCredentials?) async throws -> ImageRecord {
         guard let record = pullable[reference] else { throw ImageError.notFound(reference) }
+        if let user = private_.withLock({ $0[reference] }), credentials?.username != user {
+            throw ImageError.unauthorized("pull of \(reference) needs credentials")
+        }
         present.withLock { $0[reference] = record }
         return record
     }
