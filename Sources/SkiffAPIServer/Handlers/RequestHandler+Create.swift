@@ -100,6 +100,7 @@ extension RequestHandler {
         // kube-apiserver's strategy computes after it has filled in the system fields).
         object.setMetadata("uid", .string(Names.uid()))
         Defaulting.apply(to: &object, kind: r.gvk)
+        await admit(&object, r)
         prepareForCreate(&object, r)
         let causes = r.strategy.validate(object, resource: r)
         if !causes.isEmpty { throw .invalid(r, object.name, causes) }

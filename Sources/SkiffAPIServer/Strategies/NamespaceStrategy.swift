@@ -75,6 +75,16 @@ struct NamespaceStrategy: ResourceStrategy {
         marked.setMetadata("deletionGracePeriodSeconds", .int(0))
         marked["status"] = .object(["phase": .string("Terminating")])
         let key = r.key(namespace: nil, name: name)
+        if handler.namespaceController {
+            // As kube-apiserver: a namespace with finalizers is only marked; the namespace
+            // controller deletes its content and then removes the `kubernetes` finalizer.
+            let pending = !(current.object["spec"]?["finalizers"]?.arrayValue ?? []).isEmpty || !current.object.finalizers.isEmpty
+            if pending {
+                if current.object.metadata["deletionTimestamp"] != nil { return current.object.serialized() }
+                return try await handler.writeMark(r, key: key, current: current, marked: marked, dryRun: false)
+            }
+            return try await handler.deleteNow(r, key: key, current: current, last: current.object)
+        }
         _ = try await handler.writeMark(r, key: key, current: current, marked: marked, dryRun: false)
         for resource in handler.registry.persisted where resource.namespaced {
             let prefix = resource.keyPrefix(namespace: name)
