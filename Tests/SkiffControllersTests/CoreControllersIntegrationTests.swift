@@ -186,17 +186,6 @@ struct CoreControllersIntegrationTests {
             // controller would assume its own isolation and evict nothing, as upstream).
             _ = try await t.client.create(CoordinationV1.Lease(metadata: MetaV1.ObjectMeta(name: "n2", namespace: "kube-node-lease"),
                                                                spec: CoordinationV1.LeaseSpec(holderIdentity: "n2", leaseDurationSeconds: 40)))
-            let renewer = Task {
-                var i = 0
-                while !Task.isCancelled {
-                    i += 1
-                    let micro = String(format: "%06d", i % 1_000_000)
-                    let patch = Patch(.merge, .object(["spec": .object(["renewTime": .string("2026-01-01T00:00:00.\(micro)Z")])]))
-                    _ = try? await t.client.patch(CoordinationV1.Lease.self, "n2", namespace: "kube-node-lease", patch)
-                    try? await Task.sleep(for: .milliseconds(200))
-                }
-            }
-            defer { renewer.cancel() }
             func pod(_ name: String, tolerationSeconds: Int64?) -> CoreV1.Pod {
                 var p = Fx.pod(name, ownerUID: nil, node: "n1", phase: "Running")
                 p.metadata?.uid = nil
@@ -210,6 +199,17 @@ struct CoreControllersIntegrationTests {
             }
             _ = try await t.client.create(pod("brief", tolerationSeconds: 1))
             _ = try await t.client.create(pod("forever", tolerationSeconds: nil))
+            try await withThrowingTaskGroup(of: Void.self) { renewer in
+            renewer.addTask {
+                var i = 0
+                while !Task.isCancelled {
+                    i += 1
+                    let micro = String(format: "%06d", i % 1_000_000)
+                    let patch = Patch(.merge, .object(["spec": .object(["renewTime": .string("2026-01-01T00:00:00.\(micro)Z")])]))
+                    _ = try? await t.client.patch(CoordinationV1.Lease.self, "n2", namespace: "kube-node-lease", patch)
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
             try await withManager(t, controllers: ["nodelifecycle"], options: options) { _ in
                 #expect(try await eventually(.seconds(60)) {
                     let n = try await t.client.get(CoreV1.Node.self, "n1")
@@ -231,6 +231,8 @@ struct CoreControllersIntegrationTests {
                 #expect(try await eventually(.seconds(60)) {
                     try await t.client.get(CoreV1.Node.self, "n1").spec?.taints?.isEmpty ?? true
                 })
+            }
+            renewer.cancelAll()
             }
         }
     }

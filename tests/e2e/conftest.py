@@ -76,8 +76,9 @@ class LocalEtcd:
 
 
 class Server:
-    def __init__(self, binary, datastore):
+    def __init__(self, binary, datastore, extra_args=()):
         self.binary = binary
+        self.extra_args = list(extra_args)
         self.etcd = None
         if datastore == "etcd":
             # "etcd" alone means: start a private etcd for this run.
@@ -92,7 +93,8 @@ class Server:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [self.binary, "server", "--data-dir", self.dir, "--port", str(self.port), "--datastore", self.datastore],
+            [self.binary, "server", "--data-dir", self.dir, "--port", str(self.port), "--datastore", self.datastore,
+             *self.extra_args],
             stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.time() + 120
         line = b""
