@@ -68,7 +68,8 @@ struct CoreControllersIntegrationTests {
                 try await t.client.delete(CoreV1.Service.self, "web", namespace: "default")
                 #expect(try await eventually {
                     let gone = (try? await t.client.get(CoreV1.Endpoints.self, "web", namespace: "default")) == nil
-                    return try await gone && slices(t, "web").isEmpty
+                    let noSlices = try await slices(t, "web").isEmpty
+                    return gone && noSlices
                 })
                 // The API server's own Service: its slice names this server, its Endpoints are not mirrored.
                 let kubernetes = try await slices(t, "kubernetes")
@@ -123,14 +124,15 @@ struct CoreControllersIntegrationTests {
     @Test("every namespace gets the default ServiceAccount and kube-root-ca.crt, put back when deleted")
     func serviceAccounts() async throws {
         try await TestServer.with { t in
+            let rootCA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
             var options = ControllerOptions()
-            options.rootCA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+            options.rootCA = rootCA
             try await withManager(t, controllers: ["serviceaccount", "root-ca-certificate-publisher"], options: options) { _ in
                 _ = try await t.client.create(CoreV1.Namespace(metadata: MetaV1.ObjectMeta(name: "team")))
                 #expect(try await eventually {
                     let sa = try? await t.client.get(CoreV1.ServiceAccount.self, "default", namespace: "team")
                     let cm = try? await t.client.get(CoreV1.ConfigMap.self, "kube-root-ca.crt", namespace: "team")
-                    return sa != nil && cm?.data?["ca.crt"] == options.rootCA
+                    return sa != nil && cm?.data?["ca.crt"] == rootCA
                 })
                 try await t.client.delete(CoreV1.ServiceAccount.self, "default", namespace: "team")
                 #expect(try await eventually { (try? await t.client.get(CoreV1.ServiceAccount.self, "default", namespace: "team")) != nil })
@@ -146,7 +148,7 @@ struct CoreControllersIntegrationTests {
             let issued = try await t.client.create(request, subresource: "token", of: CoreV1.ServiceAccount.self, name: "robot", namespace: "default")
             let token = try #require(issued["status"]?["token"]?.stringValue)
             #expect(token.split(separator: ".").count == 3)
-            func whoami() async -> JSONValue? {
+            @Sendable func whoami() async -> JSONValue? {
                 let body = Array(#"{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}"#.utf8)
                 let response = await t.server.handle(APIRequest(method: "POST", uri: "/apis/authentication.k8s.io/v1/selfsubjectreviews",
                                                                 headers: ["authorization": "Bearer \(token)", "content-type": "application/json"],
@@ -176,7 +178,7 @@ struct CoreControllersIntegrationTests {
         try await TestServer.with { t in
             var options = ControllerOptions()
             options.nodeMonitorGracePeriod = .seconds(2)
-            let now = KubeTime.format(Date())
+            let now = Fx.ts(0, from: Date())
             for name in ["n1", "n2"] {
                 _ = try await t.client.create(CoreV1.Node(metadata: MetaV1.ObjectMeta(name: name), status: CoreV1.NodeStatus(conditions: [
                     CoreV1.NodeCondition(lastHeartbeatTime: now, lastTransitionTime: now, reason: "KubeletReady", status: "True", type: "Ready"),
@@ -225,7 +227,7 @@ struct CoreControllersIntegrationTests {
                 #expect(NodeHealth.ready(try await t.client.get(CoreV1.Node.self, "n2"))?.status == "True")
                 // The kubelet is back: the taints go.
                 var n = try await t.client.get(CoreV1.Node.self, "n1")
-                let back = KubeTime.format(Date())
+                let back = Fx.ts(0, from: Date())
                 n.status?.conditions = [CoreV1.NodeCondition(lastHeartbeatTime: back, lastTransitionTime: back, reason: "KubeletReady", status: "True", type: "Ready")]
                 _ = try await t.client.updateStatus(n)
                 #expect(try await eventually(.seconds(60)) {
@@ -265,8 +267,9 @@ struct CoreControllersIntegrationTests {
                 _ = try await t.client.create(CoreV1.ConfigMap(metadata: MetaV1.ObjectMeta(name: "kept", namespace: "default", ownerReferences: [ref])))
                 try await t.client.delete(CoreV1.Secret.self, "owner", namespace: "default")
                 #expect(try await eventually {
-                    (try? await t.client.get(CoreV1.ConfigMap.self, "dep", namespace: "default")) == nil
-                        && (try? await t.client.get(CoreV1.ConfigMap.self, "kept", namespace: "default")) == nil
+                    let dep = try? await t.client.get(CoreV1.ConfigMap.self, "dep", namespace: "default")
+                    let kept = try? await t.client.get(CoreV1.ConfigMap.self, "kept", namespace: "default")
+                    return dep == nil && kept == nil
                 })
                 // Orphan: the dependent stays, without the reference.
                 let owner2 = try await t.client.create(CoreV1.Secret(metadata: MetaV1.ObjectMeta(name: "owner2", namespace: "default")))

@@ -20,7 +20,7 @@ enum SvcFx {
                     phase: String = "Running", labels: [String: String] = ["app": "web"], containerPort: Int32 = 8080,
                     hostname: String? = nil, subdomain: String? = nil) -> CoreV1.Pod {
         var p = Fx.pod(name, labels: labels, ownerUID: nil, node: node, phase: phase, ready: ready, deleting: deleting)
-        p.spec?.containers[0].ports = [CoreV1.ContainerPort(containerPort: containerPort, name: "web", protocol: "TCP")]
+        p.spec?.containers?[0].ports = [CoreV1.ContainerPort(containerPort: containerPort, name: "web", protocol: "TCP")]
         p.spec?.hostname = hostname
         p.spec?.subdomain = subdomain
         let address = ip ?? "10.42.0.\(abs(name.hashValue % 200) + 2)"
@@ -61,7 +61,7 @@ struct EndpointsSyncTests {
         let pods = [SvcFx.pod("a", ip: "10.42.0.2", containerPort: 8080), SvcFx.pod("b", ip: "10.42.0.3", containerPort: 9090),
                     SvcFx.pod("c", ip: "10.42.0.4", containerPort: 8080)]
         var noPort = SvcFx.pod("d", ip: "10.42.0.5")
-        noPort.spec?.containers[0].ports = nil
+        noPort.spec?.containers?[0].ports = nil
         let subsets = EndpointsSync.subsets(SvcFx.service(), pods: pods + [noPort])
         #expect(subsets.count == 2)
         #expect(subsets.map { $0.ports?.first?.port } == [8080, 9090])
