@@ -104,7 +104,7 @@ extension RequestHandler {
         prepareForCreate(&object, r)
         let causes = r.strategy.validate(object, resource: r)
         if !causes.isEmpty { throw .invalid(r, object.name, causes) }
-        if r.namespaced, let namespace = object.namespace { try await NamespaceStrategy.ensureActive(namespace, handler: self) }
+        if r.namespaced, let namespace = object.namespace { try await NamespaceStrategy.ensureActive(namespace, for: r, name: object.name, handler: self) }
         let name = object.name
         let key = r.key(namespace: object.namespace, name: name)
         let allocation = try await r.strategy.allocateOnCreate(&object, resource: r, dryRun: dryRun, handler: self)
