@@ -200,7 +200,9 @@ struct CoreControllersIntegrationTests {
                 return p
             }
             _ = try await t.client.create(pod("brief", tolerationSeconds: 1))
-            _ = try await t.client.create(pod("forever", tolerationSeconds: nil))
+            var forever = try await t.client.create(pod("forever", tolerationSeconds: nil))
+            forever.status = CoreV1.PodStatus(conditions: [CoreV1.PodCondition(status: "True", type: "Ready")], phase: "Running")
+            _ = try await t.client.updateStatus(forever)
             try await withThrowingTaskGroup(of: Void.self) { renewer in
             renewer.addTask {
                 var i = 0
@@ -223,7 +225,9 @@ struct CoreControllersIntegrationTests {
                 #expect(try await eventually(.seconds(60)) {
                     try await t.client.get(CoreV1.Pod.self, "brief", namespace: "default").metadata?.deletionTimestamp != nil
                 })
-                #expect(try await t.client.get(CoreV1.Pod.self, "forever", namespace: "default").metadata?.deletionTimestamp == nil)
+                let kept = try await t.client.get(CoreV1.Pod.self, "forever", namespace: "default")
+                #expect(kept.metadata?.deletionTimestamp == nil)
+                #expect(kept.status?.conditions?.first { $0.type == "Ready" }?.status == "False")
                 #expect(NodeHealth.ready(try await t.client.get(CoreV1.Node.self, "n2"))?.status == "True")
                 // The kubelet is back: the taints go.
                 var n = try await t.client.get(CoreV1.Node.self, "n1")

@@ -96,6 +96,9 @@ final class NodeLifecycleController: Reconciler {
             } catch let e as ClientError where e.isConflict || e.isNotFound {}
             return .after(monitorPeriod)
         }
+        if NodeHealth.ready(node)?.status != "True" {
+            try await markPodsNotReady(node, now: now)
+        }
         // Condition taints.
         var wanted = NodeHealth.conditionTaints(readyStatus: NodeHealth.ready(node)?.status ?? "Unknown")
         var retryTaint: Duration?
@@ -137,6 +140,25 @@ final class NodeLifecycleController: Reconciler {
             after = min(after ?? d, d)
         }
         return after.map { .after($0) }
+    }
+
+    /// `MarkPodsNotReady`: pods on a node that is not Ready stop counting as ready (so
+    /// Services stop sending them traffic) until their kubelet reports again.
+    func markPodsNotReady(_ node: CoreV1.Node, now: String) async throws {
+        for pod in pods.byIndex(.nodeName, node.metadata?.name ?? "") where pod.isReady {
+            var updated = pod
+            updated.status?.conditions = pod.status?.conditions?.map { c in
+                guard c.type == "Ready" else { return c }
+                var c = c
+                c.status = "False"
+                c.lastTransitionTime = now
+                return c
+            }
+            do {
+                _ = try await client.updateStatus(updated)
+                recorder?.event(pod, type: .warning, reason: "NodeNotReady", message: "Node is not ready")
+            } catch let e as ClientError where e.isConflict || e.isNotFound {}
+        }
     }
 
     /// nil when a NoExecute taint may be added in the node's zone now (and takes the slot);
