@@ -8,18 +8,30 @@ import SkiffClient
 package final class ControllerManager: Service, Sendable {
     /// Controller names as upstream's `--controllers` spells them.
     package static let all = ["replicaset", "garbagecollector"] + BatchControllers.names
+        + ["endpoint", "endpointslice", "endpointslicemirroring"]
+        + ["namespace"]
+        + ["serviceaccount", "root-ca-certificate-publisher"]
+        + ["nodelifecycle", "nodeipam"]
 
     package let factory: SharedInformerFactory
     let services: [any Service]
     package let enabled: [String]
 
     /// `controllers`: upstream's syntax — "*" for all, "name" to enable, "-name" to disable.
-    package init(client: Client, controllers: [String] = ["*"], logger: Logger = Logger(label: "skiff.controller-manager")) {
+    /// `options`: what individual controllers need from the command line (upstream's flags).
+    package init(client: Client, controllers: [String] = ["*"], options: ControllerOptions = ControllerOptions(),
+                 logger: Logger = Logger(label: "skiff.controller-manager")) {
         let factory = SharedInformerFactory(client: client, logger: logger)
         self.factory = factory
         let enabled = Self.select(controllers)
         self.enabled = enabled
         var services: [any Service] = []
+        /// An event recorder per component name (upstream's per-controller recorders).
+        func recorder(_ component: String) -> EventRecorder {
+            let r = EventRecorder(client: client, component: component)
+            services.append(r)
+            return r
+        }
         for name in enabled {
             switch name {
             case "replicaset":
@@ -29,6 +41,14 @@ package final class ControllerManager: Service, Sendable {
                 services.append(ReplicaSetController.make(factory: factory, recorder: recorder))
             case "garbagecollector": services.append(GarbageCollector.standard(factory: factory))
             case _ where BatchControllers.names.contains(name): services += BatchControllers.services(name, client: client, factory: factory)
+            case "endpoint": services.append(EndpointsController.make(factory: factory))
+            case "endpointslice": services.append(EndpointSliceController.make(factory: factory))
+            case "endpointslicemirroring": services.append(EndpointSliceMirroringController.make(factory: factory))
+            case "namespace": services.append(NamespaceController.make(factory: factory))
+            case "serviceaccount": services.append(ServiceAccountsController.make(factory: factory))
+            case "nodelifecycle": let r = recorder("node-controller"); services += NodeLifecycleController.make(factory: factory, gracePeriod: options.nodeMonitorGracePeriod, recorder: r)
+            case "nodeipam": if let cidr = options.clusterCIDR, let c = NodeIPAMController.make(factory: factory, clusterCIDR: cidr) { services.append(c) }
+            case "root-ca-certificate-publisher": if let ca = options.rootCA { services.append(RootCAPublisher.make(factory: factory, rootCA: ca)) }
             default: break
             }
         }

@@ -3,6 +3,8 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffAPIServer
+import SkiffControllers
+import SkiffHollow
 import SkiffKubelet
 import SkiffScheduler
 import SkiffStore
@@ -32,6 +34,8 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "InternalIP of this host's Node (default: the first non-loopback IPv4 address).") var nodeIP: String = ""
     @Option(help: "The OCI runtime binary the agent runs containers with.") var containerRuntime: String = "/usr/sbin/runc"
     @Option(help: "HTTPS port of this host's kubelet API (0: any free port).") var kubeletPort: Int32 = 10250
+    @Option(help: "How long a node may go without a heartbeat before it is marked Unknown (Go duration).") var nodeMonitorGracePeriod: String = "40s"
+    @Option(help: "Pod network range; each node without a podCIDR gets a /24 of it (empty: none).") var clusterCIDR: String = "10.42.0.0/16"
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -45,9 +49,11 @@ struct ServerCommand: AsyncParsableCommand {
         if let advertiseAddress { addresses.insert(advertiseAddress, at: 0) }
         addresses.insert(contentsOf: [APIServer.kubernetesServiceAddress(serviceCIDR: serviceCIDR)] + tlsSANs, at: 0)
         let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDir)/pki", extraAddresses: addresses)
-        let server = APIServer(config: APIServerConfig(
+        var serverConfig = APIServerConfig(
             store: store, bindAddress: bindAddress, port: port, pki: pki,
-            advertiseAddress: advertiseAddress, serviceCIDR: serviceCIDR, logger: logger))
+            advertiseAddress: advertiseAddress, serviceCIDR: serviceCIDR, logger: logger)
+        serverConfig.namespaceController = !disableControllers && ControllerManagerService.runs("namespace", controllers)
+        let server = APIServer(config: serverConfig)
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         try url.write(toFile: "\(dataDir)/server-url", atomically: true, encoding: .utf8)
@@ -62,7 +68,12 @@ struct ServerCommand: AsyncParsableCommand {
         }
         if !disableControllers {
             let names = controllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-            services.append(.init(service: ControllerManagerService(server: server, controllers: names,
+            var options = ControllerManagerService.options(pki: pki, clusterCIDR: clusterCIDR)
+            guard let grace = GoDuration.parse(nodeMonitorGracePeriod), grace > 0 else {
+                throw ValidationError("invalid --node-monitor-grace-period \(nodeMonitorGracePeriod)")
+            }
+            options.nodeMonitorGracePeriod = .milliseconds(Int64(grace * 1000))
+            services.append(.init(service: ControllerManagerService(server: server, controllers: names, options: options,
                                                                      logger: Logger(label: "skiff.controller-manager"))))
         }
         if !disableAgent {

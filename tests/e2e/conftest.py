@@ -78,9 +78,10 @@ class LocalEtcd:
 class Server:
     # The shared server runs no node agent: suites that use hollow nodes or expect pods to stay
     # Pending must not get a real node (the kubelet suite starts its own server with one).
-    def __init__(self, binary, datastore, args=("--disable-agent",)):
+    def __init__(self, binary, datastore, args=("--disable-agent",), extra_args=()):
         self.binary = binary
-        self.args = list(args)
+        # `args` replaces the defaults (a suite that wants an agent); `extra_args` adds to them.
+        self.args = list(args) + list(extra_args)
         self.etcd = None
         if datastore == "etcd":
             # "etcd" alone means: start a private etcd for this run.

@@ -100,10 +100,11 @@ extension RequestHandler {
         // kube-apiserver's strategy computes after it has filled in the system fields).
         object.setMetadata("uid", .string(Names.uid()))
         Defaulting.apply(to: &object, kind: r.gvk)
+        await admit(&object, r)
         prepareForCreate(&object, r)
         let causes = r.strategy.validate(object, resource: r)
         if !causes.isEmpty { throw .invalid(r, object.name, causes) }
-        if r.namespaced, let namespace = object.namespace { try await NamespaceStrategy.ensureActive(namespace, handler: self) }
+        if r.namespaced, let namespace = object.namespace { try await NamespaceStrategy.ensureActive(namespace, for: r, name: object.name, handler: self) }
         let name = object.name
         let key = r.key(namespace: object.namespace, name: name)
         let allocation = try await r.strategy.allocateOnCreate(&object, resource: r, dryRun: dryRun, handler: self)

@@ -15,13 +15,15 @@ final class RequestHandler: Sendable {
     let serverAddress: String
     /// How often a watch with `allowWatchBookmarks` gets a progress BOOKMARK.
     let bookmarkInterval: Duration
+    /// Namespace content is deleted by the namespace controller, not by the DELETE itself.
+    let namespaceController: Bool
     let logger: Logger
     /// How streaming subresources reach kubelets (nil without a PKI: they answer 503).
     let nodeConnection: NodeConnection?
 
     init(registry: ResourceRegistry, store: any Store, caches: WatchCacheSet, authenticator: Authenticator,
-         allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30), logger: Logger,
-         nodeConnection: NodeConnection? = nil) {
+         allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30),
+         namespaceController: Bool = false, logger: Logger, nodeConnection: NodeConnection? = nil) {
         self.nodeConnection = nodeConnection
         self.registry = registry
         self.store = store
@@ -31,6 +33,7 @@ final class RequestHandler: Sendable {
         self.openAPI = OpenAPICache(registry: registry)
         self.serverAddress = serverAddress
         self.bookmarkInterval = bookmarkInterval
+        self.namespaceController = namespaceController
         self.logger = logger
     }
 
@@ -39,7 +42,7 @@ final class RequestHandler: Sendable {
     func handle(_ incoming: APIRequest, peer: UserInfo?) async -> APIResponse {
         let started = ContinuousClock.now
         var request = incoming
-        request.user = authenticator.authenticate(bearer: request.header("authorization")) ?? peer
+        request.user = await authenticate(request.header("authorization")) ?? peer
         let route = ResourceRoute.parse(request.rawPath)
         let response: APIResponse
         if request.user == nil, !Self.anonymousPaths.contains(request.path) {

@@ -24,6 +24,10 @@ public struct APIServerConfig: Sendable {
     public var maxRequestBodyBytes: Int
     /// How often watches that allow bookmarks get one (kube-apiserver: about every minute; tests shorten it).
     public var bookmarkInterval: Duration = .seconds(30)
+    /// A namespace controller runs (kube-controller-manager's `namespace`): deleting a namespace
+    /// only marks it Terminating and the controller empties it; otherwise the server empties
+    /// it itself (tests of the server alone).
+    public var namespaceController = false
     public var logger: Logger
 
     public init(store: any Store, bindAddress: String = "127.0.0.1", port: Int = 6443, pki: ClusterPKI? = nil,
@@ -55,7 +59,7 @@ public final class APIServer: Service, Sendable {
     public init(config: APIServerConfig) {
         self.config = config
         registry = ResourceRegistry.builtin()
-        authenticator = Authenticator()
+        authenticator = Authenticator(serviceAccountTokens: ServiceAccountTokens(keyPEM: config.pki?.serviceAccountKeyPEM))
         if let token = config.pki?.adminToken, !token.isEmpty {
             authenticator.addToken(token, user: UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"]))
         }
@@ -64,7 +68,7 @@ public final class APIServer: Service, Sendable {
         handler = RequestHandler(
             registry: registry, store: config.store, caches: caches, authenticator: authenticator,
             allocator: ServiceAllocator(cidr: config.serviceCIDR), serverAddress: "\(advertise):\(config.port)",
-            bookmarkInterval: config.bookmarkInterval, logger: config.logger,
+            bookmarkInterval: config.bookmarkInterval, namespaceController: config.namespaceController, logger: config.logger,
             nodeConnection: config.pki.map(NodeConnection.init(pki:)))
     }
 
@@ -173,13 +177,6 @@ public final class APIServer: Service, Sendable {
             ]),
         ]), namespace: "default")
         let advertise = config.advertiseAddress ?? (config.bindAddress == "0.0.0.0" ? "127.0.0.1" : config.bindAddress)
-        try await ensure(endpoints, .object([
-            "apiVersion": .string("v1"), "kind": .string("Endpoints"),
-            "metadata": .object(["name": .string("kubernetes"), "namespace": .string("default"), "labels": labels]),
-            "subsets": .array([.object([
-                "addresses": .array([.object(["ip": .string(advertise)])]),
-                "ports": .array([.object(["name": .string("https"), "port": .int(port), "protocol": .string("TCP")])]),
-            ])]),
-        ]), namespace: "default")
+        try await reconcileKubernetesEndpoints(address: advertise, port: port)
     }
 }

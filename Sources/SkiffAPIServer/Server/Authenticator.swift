@@ -19,9 +19,12 @@ public struct UserInfo: Sendable, Hashable {
 /// CN → username, O → groups, as kube-apiserver does).
 public final class Authenticator: Sendable {
     private let tokens: Mutex<[String: UserInfo]>
+    /// Issues and verifies ServiceAccount JWTs.
+    public let serviceAccountTokens: ServiceAccountTokens
 
-    public init(tokens: [String: UserInfo] = [:]) {
+    public init(tokens: [String: UserInfo] = [:], serviceAccountTokens: ServiceAccountTokens = ServiceAccountTokens(keyPEM: nil)) {
         self.tokens = Mutex(tokens)
+        self.serviceAccountTokens = serviceAccountTokens
     }
 
     /// Adds (or replaces) a static bearer token.
@@ -33,6 +36,13 @@ public final class Authenticator: Sendable {
         guard let header, header.count > 7, header.lowercased().hasPrefix("bearer ") else { return nil }
         let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
         return tokens.withLock { $0[token] }
+    }
+
+    /// The verified claims of a ServiceAccount JWT in `header` (the caller checks that the
+    /// account, and a bound pod, still exist).
+    func serviceAccountClaims(bearer header: String?) -> ServiceAccountTokens.Claims? {
+        guard let header, header.count > 7, header.lowercased().hasPrefix("bearer ") else { return nil }
+        return serviceAccountTokens.verify(header.dropFirst(7).trimmingCharacters(in: .whitespaces))
     }
 
     static func user(commonName: String?, organizations: [String]) -> UserInfo? {

@@ -17,6 +17,10 @@ public struct ClusterPKI: Sendable {
     public var adminCertificatePEM: String
     public var adminKeyPEM: String
     public var adminToken: String
+    /// The key ServiceAccount tokens are signed with (`sa.key`, kube-apiserver's
+    /// --service-account-signing-key-file); empty in a data directory from before it existed
+    /// until the server starts once.
+    public var serviceAccountKeyPEM: String = ""
 
     /// What `load` throws when the server has not (or not yet completely) created the PKI.
     public struct NotInitialized: Error, CustomStringConvertible {
@@ -44,7 +48,8 @@ public struct ClusterPKI: Sendable {
             caCertificatePEM: text["ca.crt"] ?? "", caKeyPEM: text["ca.key"] ?? "",
             servingCertificatePEM: text["server.crt"] ?? "", servingKeyPEM: text["server.key"] ?? "",
             adminCertificatePEM: text["admin.crt"] ?? "", adminKeyPEM: text["admin.key"] ?? "",
-            adminToken: (text["admin.token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines))
+            adminToken: (text["admin.token"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines),
+            serviceAccountKeyPEM: (try? String(contentsOfFile: "\(directory)/sa.key", encoding: .utf8)) ?? "")
     }
 
     /// Loads the PKI from `directory`, creating whatever is missing (only `skiff server` does).
@@ -97,6 +102,9 @@ public struct ClusterPKI: Sendable {
             for name in ["admin.key", "admin.crt"] { unlink(path(name)) }
             try write("admin.key", key.pemRepresentation, secret: true)
             try write("admin.crt", try cert.serializeAsPEM().pemString, secret: false)
+        }
+        if read("sa.key") == nil {
+            try write("sa.key", P256.Signing.PrivateKey().pemRepresentation, secret: true)
         }
         if read("admin.token") == nil {
             try write("admin.token", randomToken(), secret: true)

@@ -75,6 +75,16 @@ struct NamespaceStrategy: ResourceStrategy {
         marked.setMetadata("deletionGracePeriodSeconds", .int(0))
         marked["status"] = .object(["phase": .string("Terminating")])
         let key = r.key(namespace: nil, name: name)
+        if handler.namespaceController {
+            // As kube-apiserver: a namespace with finalizers is only marked; the namespace
+            // controller deletes its content and then removes the `kubernetes` finalizer.
+            let pending = !(current.object["spec"]?["finalizers"]?.arrayValue ?? []).isEmpty || !current.object.finalizers.isEmpty
+            if pending {
+                if current.object.metadata["deletionTimestamp"] != nil { return current.object.serialized() }
+                return try await handler.writeMark(r, key: key, current: current, marked: marked, dryRun: false)
+            }
+            return try await handler.deleteNow(r, key: key, current: current, last: current.object)
+        }
         _ = try await handler.writeMark(r, key: key, current: current, marked: marked, dryRun: false)
         for resource in handler.registry.persisted where resource.namespaced {
             let prefix = resource.keyPrefix(namespace: name)
@@ -110,7 +120,7 @@ struct NamespaceStrategy: ResourceStrategy {
 
     /// NamespaceLifecycle admission: new objects go only into a namespace that exists and is not
     /// being terminated.
-    static func ensureActive(_ namespace: String, handler: RequestHandler) async throws(APIError) {
+    static func ensureActive(_ namespace: String, for r: ResourceInfo, name: String, handler: RequestHandler) async throws(APIError) {
         guard let namespaces = handler.registry.resource(group: "", version: "v1", plural: plural) else {
             throw .internalError("the server does not serve namespaces")
         }
@@ -126,9 +136,11 @@ struct NamespaceStrategy: ResourceStrategy {
         }
         guard let ns = found else { throw .namespaceNotFound(namespace) }
         if ns.metadata["deletionTimestamp"] != nil || ns["status"]?["phase"]?.stringValue == "Terminating" {
+            // errors.NewForbidden(resource, name, …) as kube-apiserver's NamespaceLifecycle plugin.
+            let resource = r.group.isEmpty ? r.plural : "\(r.plural).\(r.group)"
             throw APIError(code: 403, reason: .forbidden,
-                           message: "unable to create new content in namespace \(namespace) because it is being terminated",
-                           name: namespace, kind: plural)
+                           message: "\(resource) \"\(name)\" is forbidden: unable to create new content in namespace \(namespace) because it is being terminated",
+                           name: name, group: r.group, kind: r.plural)
         }
     }
 }

@@ -10,6 +10,7 @@ struct GCNode: Sendable, Equatable {
     var ownerReferences: [MetaV1.OwnerReference]
     var finalizers: [String]
     var deleting: Bool
+    var resourceVersion = ""
 
     var item: GCItem { GCItem(kind: kind, namespace: namespace, name: name) }
 }
@@ -51,6 +52,8 @@ protocol GCResource: Sendable {
     /// Informer events → queue items (the object, its owners, and on deletion its dependents).
     func wire(_ enqueue: @escaping @Sendable (GCEvent) -> Void)
     func waitForSync() async throws
+    /// Runs whatever feeds the resource's cache (typed informers are run by the factory).
+    func run() async
     func delete(_ node: GCNode, client: Client, policy: DeleteOptions.Propagation) async throws
     /// Removes owner references to `uids` and the finalizer `finalizer` (read-modify-write on the cached copy).
     func edit(_ node: GCNode, client: Client, removeOwners uids: Set<String>, removeFinalizer finalizer: String?) async throws
@@ -102,6 +105,8 @@ final class TypedGCResource<T: APIObject>: GCResource {
     }
 
     func waitForSync() async throws { try await informer.waitForSync() }
+
+    func run() async {}
 
     func delete(_ node: GCNode, client: Client, policy: DeleteOptions.Propagation) async throws {
         do {

@@ -2,41 +2,90 @@ import Logging
 import ServiceLifecycle
 import SkiffAPI
 import SkiffClient
+import Synchronization
 
 /// The garbage collector (kube-controller-manager's `garbagecollector`), for the resources
 /// it is given: deletes objects whose owners are all gone (background propagation), removes
 /// owner references for `orphan` deletions, and deletes dependents before removing the
 /// `foregroundDeletion` finalizer. The graph is the informers' caches with an owner-UID
 /// index; absent owners are confirmed with a live GET before anything is deleted.
+///
+/// With `discover`, every other resource the server serves (custom resources included, found
+/// again every `discoveryPeriod` as upstream's 30 s resync) that can be listed, watched and
+/// deleted joins the graph through a metadata watch (`DynamicGCResource`).
 final class GarbageCollector: Service, Sendable {
     let client: Client
-    let resources: [GCKind: any GCResource]
+    /// The graph's resources; a class so event handlers can hold it.
+    final class Table: Sendable {
+        let map: Mutex<[GCKind: any GCResource]>
+        init(_ map: [GCKind: any GCResource]) { self.map = Mutex(map) }
+        func withLock<R>(_ body: (inout [GCKind: any GCResource]) -> R) -> R { map.withLock { body(&$0) } }
+    }
+    private let table: Table
+    /// Descriptors found by discovery, for live owner lookups of any kind.
+    private let descriptors = Mutex<[GCKind: ResourceDescriptor]>([:])
     let queue = WorkQueue<GCItem>()
     let workers: Int
+    let discover: Bool
+    let discoveryPeriod: Duration
     let logger: Logger
 
-    init(client: Client, resources: [any GCResource], workers: Int = 4, logger: Logger = Logger(label: "skiff.controller.garbagecollector")) {
+    var resources: [GCKind: any GCResource] { table.withLock { $0 } }
+
+    init(client: Client, resources: [any GCResource], discover: Bool = false, discoveryPeriod: Duration = .seconds(30),
+         workers: Int = 4, logger: Logger = Logger(label: "skiff.controller.garbagecollector")) {
         self.client = client
-        self.resources = Dictionary(resources.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a })
+        table = Table(Dictionary(resources.map { ($0.kind, $0) }, uniquingKeysWith: { a, _ in a }))
         self.workers = workers
+        self.discover = discover
+        self.discoveryPeriod = discoveryPeriod
         self.logger = logger
-        let queue = self.queue
-        let all = self.resources
-        for r in resources {
-            r.wire { event in
-                switch event {
-                case .changed(let node, let former):
-                    queue.add(node.item)
-                    for ref in node.ownerReferences + former { queue.add(Self.ownerItem(ref, of: node, all)) }
-                case .deleted(let node):
-                    for d in all.values.flatMap({ $0.dependents(ofUID: node.uid) }) { queue.add(d.item) }
-                    for ref in node.ownerReferences { queue.add(Self.ownerItem(ref, of: node, all)) }
-                }
+        for r in resources { wire(r) }
+    }
+
+    func wire(_ r: any GCResource) {
+        r.wire { [queue, table] event in
+            let all = table.withLock { $0 }
+            switch event {
+            case .changed(let node, let former):
+                queue.add(node.item)
+                for ref in node.ownerReferences + former { queue.add(Self.ownerItem(ref, of: node, all)) }
+            case .deleted(let node):
+                for d in all.values.flatMap({ $0.dependents(ofUID: node.uid) }) { queue.add(d.item) }
+                for ref in node.ownerReferences { queue.add(Self.ownerItem(ref, of: node, all)) }
             }
         }
     }
 
-    /// The standard set: the workload kinds and pods, on `factory`'s informers.
+    /// Adds a metadata watch for each served resource not in the graph yet; returns the new ones.
+    func discoverResources() async -> [DynamicGCResource] {
+        let found: [ServerResource]
+        do { found = try await ServerResources.preferred(client) } catch {
+            logger.debug("garbage collector: discovery failed: \(error)")
+            return []
+        }
+        var added: [DynamicGCResource] = []
+        for r in found where r.verbs.isSuperset(of: ["list", "watch", "delete"]) {
+            let kind = GCKind(group: r.descriptor.group, kind: r.descriptor.kind)
+            descriptors.withLock { $0[kind] = r.descriptor }
+            // Events are never owners nor collected upstream either (they expire by TTL).
+            if r.descriptor.resource == "events" { continue }
+            let dynamic = table.withLock { t -> DynamicGCResource? in
+                guard t[kind] == nil else { return nil }
+                let d = DynamicGCResource(r.descriptor, client: client, logger: logger)
+                t[kind] = d
+                return d
+            }
+            if let dynamic {
+                wire(dynamic)
+                added.append(dynamic)
+            }
+        }
+        return added
+    }
+
+    /// The standard set: the workload kinds and pods on `factory`'s (shared, typed) informers,
+    /// every other served resource through discovery.
     static func standard(factory: SharedInformerFactory) -> GarbageCollector {
         GarbageCollector(client: factory.client, resources: [
             TypedGCResource(factory.informer(CoreV1.Pod.self)),
@@ -44,7 +93,7 @@ final class GarbageCollector: Service, Sendable {
             TypedGCResource(factory.informer(AppsV1.Deployment.self)),
             TypedGCResource(factory.informer(BatchV1.Job.self)),
             TypedGCResource(factory.informer(BatchV1.CronJob.self)),
-        ])
+        ], discover: true)
     }
 
     static func ownerItem(_ ref: MetaV1.OwnerReference, of node: GCNode, _ all: [GCKind: any GCResource]) -> GCItem {
@@ -54,12 +103,30 @@ final class GarbageCollector: Service, Sendable {
     }
 
     func run() async throws {
-        do {
-            for r in resources.values { try await r.waitForSync() }
-        } catch {
-            return
-        }
         await withTaskGroup(of: Void.self) { group in
+            let initial = discover ? await discoverResources() : []
+            if discover {
+                // Metadata watches, and resources added later (CRDs) joining the graph. A watch
+                // that ends (its resource went away) must not end the collector.
+                group.addTask {
+                    await withTaskGroup(of: Void.self) { watches in
+                        for r in initial { watches.addTask { await r.run() } }
+                        while !Task.isCancelled {
+                            try? await Task.sleep(for: self.discoveryPeriod)
+                            if Task.isCancelled { break }
+                            for r in await self.discoverResources() { watches.addTask { await r.run() } }
+                        }
+                        watches.cancelAll()
+                    }
+                    while !Task.isCancelled { try? await Task.sleep(for: .seconds(3600)) }
+                }
+            }
+            do {
+                for r in resources.values { try await r.waitForSync() }
+            } catch {
+                group.cancelAll()
+                return
+            }
             for _ in 0..<workers {
                 group.addTask {
                     while let item = await self.queue.get() {
@@ -145,7 +212,8 @@ final class GarbageCollector: Service, Sendable {
             return owner.deleting && owner.finalizers.contains("foregroundDeletion") ? .deletingForeground : .present
         }
         let version = (ref.apiVersion ?? "").split(separator: "/").last.map(String.init) ?? ""
-        guard let d = ResourceDescriptor.builtin(GroupVersionKind(group: kind.group, version: version, kind: kind.kind)) else {
+        guard let d = ResourceDescriptor.builtin(GroupVersionKind(group: kind.group, version: version, kind: kind.kind))
+                ?? descriptors.withLock({ $0[kind] }) else {
             return .present  // a kind we cannot look up: never collect on a guess
         }
         do {

@@ -13,9 +13,11 @@ struct TestServer {
 
     static let admin = UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"])
 
-    static func with(_ body: (TestServer) async throws -> Void) async throws {
+    static func with(configure: (inout APIServerConfig) -> Void = { _ in }, _ body: (TestServer) async throws -> Void) async throws {
         let store = MemoryStore()
-        let server = APIServer(config: APIServerConfig(store: store, port: 0, insecureUser: admin))
+        var config = APIServerConfig(store: store, port: 0, insecureUser: admin)
+        configure(&config)
+        let server = APIServer(config: config)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await server.run() }
             do {
