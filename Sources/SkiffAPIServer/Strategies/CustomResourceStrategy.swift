@@ -30,7 +30,14 @@ struct CustomResourceStrategy: ResourceStrategy {
         Validation.validateUpdate(object, old: old, kind: r.gvk) + SchemaValidator.validate(object, schema: schema)
     }
 
-    func applyDefaults(_ object: inout JSONValue, resource r: ResourceInfo) {
+    func prepareForUpdate(_ object: inout JSONValue, proposed: JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope) {
+        // A status write skips the generic defaulting step; custom resources prune and default it too.
+        if scope == .status { pruneAndDefault(&object) }
+    }
+
+    func applyDefaults(_ object: inout JSONValue, resource r: ResourceInfo) { pruneAndDefault(&object) }
+
+    private func pruneAndDefault(_ object: inout JSONValue) {
         object = StructuralSchema.pruned(object, schema: schema)
         SchemaDefaulter.apply(&object, schema: schema)
     }
