@@ -87,7 +87,7 @@ final class CustomResourceController: Sendable {
         }
         let entries = CustomResourceStrategy.resources(of: crd)
         do {
-            try await serve(name, entries, generation: crd.metadata["generation"]?.intValue ?? 0, uid: crd.metadata["uid"]?.stringValue ?? "")
+            try await serve(name, entries, uid: crd.metadata["uid"]?.stringValue ?? "")
         } catch {
             logger.error("cannot serve \(name): \(error)")
             return
@@ -105,11 +105,15 @@ final class CustomResourceController: Sendable {
 
     /// Adds the CRD's entries to the registry (the stored version's cache first, loaded from the
     /// store), removes versions it no longer serves.
-    private func serve(_ name: String, _ entries: [ResourceInfo], generation: Int64, uid: String) async throws {
+    private func serve(_ name: String, _ entries: [ResourceInfo], uid: String) async throws {
         let previous = await served.entries(name)
         let stored = entries.first { $0.storageVersion == nil }
-        let fingerprint = "\(uid)/\(generation)"
-        if let stored, await served.fingerprint(name) != fingerprint || previous.first(where: { $0.storageVersion == nil })?.keyPrefix != stored.keyPrefix {
+        // The cache decodes objects with the stored version's selectable fields: it is rebuilt
+        // for a new CRD (uid) or other selectable fields, not for every spec change.
+        let fingerprint = "\(uid)/" + (stored?.strategy.selectableFields ?? []).joined(separator: ",")
+        let servedFingerprint = await served.fingerprint(name)
+        let previousPrefix = previous.first { $0.storageVersion == nil }?.keyPrefix
+        if let stored, servedFingerprint != fingerprint || previousPrefix != stored.keyPrefix {
             try await handler.caches.add(stored)
         }
         for entry in Self.ordered(entries) { handler.registry.add(entry) }

@@ -128,16 +128,16 @@ extension CustomResourceStrategy {
                                     singular: names["singular"]?.stringValue ?? kind.lowercased(), shortNames: strings("shortNames"),
                                     namespaced: spec["scope"]?.stringValue != "Cluster", categories: strings("categories"),
                                     subresources: subresources, storageVersion: name == storage ? nil : storage)
-            var scalePaths: (JSONPathExpression, JSONPathExpression, JSONPathExpression?)?
+            var scalePaths: (spec: JSONPathExpression, status: JSONPathExpression, selector: JSONPathExpression?)?
             if let scale = sub?["scale"], let specPath = scale["specReplicasPath"]?.stringValue,
                let statusPath = scale["statusReplicasPath"]?.stringValue {
-                scalePaths = (JSONPathExpression(specPath), JSONPathExpression(statusPath),
-                              scale["labelSelectorPath"]?.stringValue.map(JSONPathExpression.init))
+                scalePaths = (spec: JSONPathExpression(specPath), status: JSONPathExpression(statusPath),
+                              selector: scale["labelSelectorPath"]?.stringValue.map { JSONPathExpression($0) })
             }
-            let selectable = (version["selectableFields"]?.arrayValue ?? []).compactMap { field -> (String, JSONPathExpression)? in
+            let selectable = (version["selectableFields"]?.arrayValue ?? []).compactMap { field -> (name: String, path: JSONPathExpression)? in
                 guard let text = field["jsonPath"]?.stringValue else { return nil }
                 let path = JSONPathExpression(text)
-                return (path.fieldPath ?? text, path)
+                return (name: path.fieldPath ?? text, path: path)
             }
             let strategy = CustomResourceStrategy(
                 schema: version["schema"]?["openAPIV3Schema"] ?? .object(["type": .string("object"), "x-kubernetes-preserve-unknown-fields": .bool(true)]),
