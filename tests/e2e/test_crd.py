@@ -148,10 +148,10 @@ def test_cr_lifecycle_with_kubectl(kubectl, fresh_kubectl, namespace, crd):
     # Short name, category `all`, field and label selectors.
     short = json.loads(kubectl("get", "crd", f"{plural}.{GROUP}", "-o", "json"))["spec"]["names"]["shortNames"][0]
     assert "nightly" in fresh_kubectl("get", short, "-n", namespace, "-o", "name").stdout
-    assert f"{plural}.{GROUP}/nightly" in fresh_kubectl("get", "all", "-n", namespace, "-o", "name").stdout
+    assert f"{kind.lower()}.{GROUP}/nightly" in fresh_kubectl("get", "all", "-n", namespace, "-o", "name").stdout
     selected = fresh_kubectl("get", plural, "-n", namespace, "--field-selector", "spec.color=blue", "-o", "name").stdout.split()
-    assert selected == [f"{plural}.{GROUP}/hourly"]
-    assert fresh_kubectl("get", plural, "-n", namespace, "-l", "app=nightly", "-o", "name").stdout.split() == [f"{plural}.{GROUP}/nightly"]
+    assert selected == [f"{kind.lower()}.{GROUP}/hourly"]
+    assert fresh_kubectl("get", plural, "-n", namespace, "-l", "app=nightly", "-o", "name").stdout.split() == [f"{kind.lower()}.{GROUP}/nightly"]
     bad = fresh_kubectl("get", plural, "-n", namespace, "--field-selector", "spec.image=x", check=False)
     assert bad.returncode != 0 and "field label not supported" in bad.stderr
     # Scale subresource.
@@ -170,7 +170,7 @@ def test_cr_lifecycle_with_kubectl(kubectl, fresh_kubectl, namespace, crd):
     assert v1beta1["apiVersion"] == f"{GROUP}/v1beta1" and v1beta1["spec"]["image"] == "v2"
     # Delete.
     fresh_kubectl("delete", plural, "hourly", "-n", namespace)
-    assert fresh_kubectl("get", plural, "-n", namespace, "-o", "name").stdout.split() == [f"{plural}.{GROUP}/nightly"]
+    assert fresh_kubectl("get", plural, "-n", namespace, "-o", "name").stdout.split() == [f"{kind.lower()}.{GROUP}/nightly"]
 
 
 def test_invalid_cr_refused_with_upstream_message(fresh_kubectl, namespace, crd):

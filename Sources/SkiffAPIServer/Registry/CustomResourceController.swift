@@ -150,6 +150,12 @@ final class CustomResourceController: Sendable {
         status = Self.withCondition(status, type: "Terminating", value: "True", reason: "InstanceDeletionInProgress",
                                     message: "CustomResource deletion is in progress")
         await writeStatus(crd, status)
+        // Still served (so the deletions below and clients' deletes work), but refusing creates.
+        for entry in await served.entries(name) {
+            guard var strategy = entry.strategy as? CustomResourceStrategy, !strategy.terminating else { continue }
+            strategy.terminating = true
+            handler.registry.add(entry.with(strategy))
+        }
         var remaining = 0
         if let stored = await served.entries(name).first(where: { $0.storageVersion == nil }),
            let cache = handler.caches.cache(for: stored) {

@@ -14,8 +14,16 @@ struct CustomResourceStrategy: ResourceStrategy {
     /// JSONPaths of the selectable fields, as field selectors name them (`spec.color`).
     var selectable: [(name: String, path: JSONPathExpression)]
     var scalePaths: (spec: JSONPathExpression, status: JSONPathExpression, selector: JSONPathExpression?)?
+    /// Set while the CRD is being deleted: its objects are removed and no new ones are taken.
+    var terminating = false
 
     // MARK: create and update
+
+    func allocateOnCreate(_ object: inout JSONValue, resource r: ResourceInfo, dryRun: Bool,
+                          handler: RequestHandler) async throws(APIError) -> Allocation {
+        if terminating { throw .methodNotAllowed("create not allowed while custom resource definition is terminating") }
+        return .none
+    }
 
     func prepareForCreate(_ object: inout JSONValue, resource r: ResourceInfo) {
         // With a status subresource a create cannot set the status (the main endpoint ignores it).
