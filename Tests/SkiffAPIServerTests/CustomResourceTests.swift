@@ -10,7 +10,7 @@ struct CustomResourceTests {
                     scope: String = "Namespaced") throws -> JSONValue {
         try JSONValue.parse(Array("""
         {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"\(plural).\(group)"},
-         "spec":{"group":"\(group)","scope":"\(scope)","names":{"plural":"\(plural)","kind":"\(kind)","shortNames":["wd"]},
+         "spec":{"group":"\(group)","scope":"\(scope)","names":{"plural":"\(plural)","kind":"\(kind)","shortNames":["\(plural.prefix(3))x"]},
           "versions":[
            {"name":"v1","served":true,"storage":true,"subresources":{"status":{},"scale":{"specReplicasPath":".spec.size","statusReplicasPath":".status.size"}},
             "selectableFields":[{"jsonPath":".spec.color"}],
@@ -130,7 +130,7 @@ struct CustomResourceTests {
         }
     }
 
-    @Test("a CRD whose names another CRD of the group took is not served: NamesAccepted False")
+    @Test("a CRD whose names another CRD of the group holds is not served: NamesAccepted False")
     func nameConflict() async throws {
         try await TestServer.with { s in
             try await Self.establish(s, try Self.crd())
@@ -140,7 +140,7 @@ struct CustomResourceTests {
                 let got = await s.call("GET", "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/gadgets.example.com")
                 return got.body["status"]?["conditions"]?.arrayValue?.contains {
                     $0["type"] == .string("NamesAccepted") && $0["status"] == .string("False")
-                        && $0["message"] == .string("\"Widget\" is already in use")
+                        && $0["message"] == .string("\"widget\" is already in use")
                 } ?? false
             }
             #expect(await s.call("GET", "/apis/example.com/v1/namespaces/default/gadgets").status == 404)

@@ -27,8 +27,20 @@ final class CustomResourceController: Sendable {
     func syncAll() async {
         guard let r = crdResource, let cache = handler.caches.cache(for: r) else { return }
         let items = await cache.list(filter: .everything, after: nil, limit: nil, floor: 0).items
-        let crds = items.map(\.object).sorted { Self.created($0) < Self.created($1) }
-        for crd in crds { await reconcile(crd, all: crds) }
+        let crds = items.map(\.object).sorted { (Self.created($0), $0.name) < (Self.created($1), $1.name) }
+        // The names each CRD holds: those its status says were accepted, updated as this pass
+        // accepts or refuses them (oldest CRD first), so two new CRDs never both take a name.
+        var accepted: [String: (group: String, names: JSONValue)] = [:]
+        for crd in crds where crd.metadata["deletionTimestamp"] == nil {
+            if let names = crd["status"]?["acceptedNames"], !(names["kind"]?.stringValue ?? "").isEmpty {
+                accepted[crd.name] = (Self.group(crd), names)
+            }
+        }
+        for crd in crds {
+            let group = Self.group(crd)
+            let taken = accepted.filter { $0.key != crd.name && $0.value.group == group }.map(\.value.names)
+            accepted[crd.name] = await reconcile(crd, taken: taken).map { (group, $0) }
+        }
         await removeGone(keeping: Set(crds.map(\.name)))
     }
 
@@ -65,42 +77,45 @@ final class CustomResourceController: Sendable {
     }
 
     private static func created(_ crd: JSONValue) -> String { crd.metadata["creationTimestamp"]?.stringValue ?? "" }
+    private static func group(_ crd: JSONValue) -> String { crd["spec"]?["group"]?.stringValue ?? "" }
 
     // MARK: one CRD
 
-    private func reconcile(_ crd: JSONValue, all: [JSONValue]) async {
+    /// Returns the names the CRD holds afterwards (nil: none).
+    private func reconcile(_ crd: JSONValue, taken: [JSONValue]) async -> JSONValue? {
         let name = crd.name
         if crd.metadata["deletionTimestamp"] != nil {
             await served.setTerminating(name, true)
             await terminate(crd)
-            return
+            return nil
         }
         await served.setTerminating(name, false)
-        let conflict = Self.nameConflict(crd, among: all, registry: handler.registry)
+        let conflict = Self.nameConflict(crd, taken: taken, registry: handler.registry)
         var status = crd["status"] ?? .object([:])
         if let conflict {
             status = Self.withCondition(status, type: "NamesAccepted", value: "False", reason: "NameConflict", message: conflict)
             status = Self.withCondition(status, type: "Established", value: "False", reason: "NotAccepted", message: "not all names are accepted")
             await writeStatus(crd, status)
             await unserve(name)
-            return
+            return nil
         }
         let entries = CustomResourceStrategy.resources(of: crd)
         do {
             try await serve(name, entries, uid: crd.metadata["uid"]?.stringValue ?? "")
         } catch {
             logger.error("cannot serve \(name): \(error)")
-            return
+            return crd["status"]?["acceptedNames"]
         }
-        var accepted = crd["spec"]?["names"] ?? .object([:])
-        if case .object = accepted {
-            if accepted["singular"] == nil { accepted["singular"] = .string((crd["spec"]?["names"]?["kind"]?.stringValue ?? "").lowercased()) }
+        var names = crd["spec"]?["names"] ?? .object([:])
+        if case .object = names {
+            if names["singular"] == nil { names["singular"] = .string((crd["spec"]?["names"]?["kind"]?.stringValue ?? "").lowercased()) }
         }
-        status["acceptedNames"] = accepted
+        status["acceptedNames"] = names
         status = Self.withCondition(status, type: "NamesAccepted", value: "True", reason: "NoConflicts", message: "no conflicts found")
         status = Self.withCondition(status, type: "Established", value: "True", reason: "InitialNamesAccepted",
                                     message: "the initial names have been accepted")
         await writeStatus(crd, status)
+        return names
     }
 
     /// Adds the CRD's entries to the registry (the stored version's cache first, loaded from the
@@ -234,17 +249,15 @@ final class CustomResourceController: Sendable {
     // MARK: names
 
     /// apiextensions' NamingConditionController: a name is taken when another CRD of the group
-    /// (accepted earlier) or a built-in resource of the group uses it as plural, singular, short
-    /// name, kind or list kind.
-    static func nameConflict(_ crd: JSONValue, among all: [JSONValue], registry: ResourceRegistry) -> String? {
+    /// holds it (`taken`: their accepted names) or a built-in resource of the group uses it as
+    /// plural, singular, short name, kind or list kind.
+    static func nameConflict(_ crd: JSONValue, taken: [JSONValue], registry: ResourceRegistry) -> String? {
         let spec = crd["spec"] ?? .object([:])
         let group = spec["group"]?.stringValue ?? ""
         let names = spec["names"] ?? .object([:])
         var resourceNames: Set<String> = []
         var kinds: Set<String> = []
-        for other in all where other.name != crd.name && other["spec"]?["group"]?.stringValue == group
-            && other.metadata["deletionTimestamp"] == nil && created(other) <= created(crd) {
-            let n = other["spec"]?["names"] ?? .object([:])
+        for n in taken {
             for key in ["plural", "singular"] { if let s = n[key]?.stringValue { resourceNames.insert(s) } }
             for s in n["shortNames"]?.arrayValue ?? [] { if let s = s.stringValue { resourceNames.insert(s) } }
             for key in ["kind", "listKind"] { if let s = n[key]?.stringValue { kinds.insert(s) } }
