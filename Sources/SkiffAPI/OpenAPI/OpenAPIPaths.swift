@@ -174,13 +174,16 @@ struct OpenAPIPaths {
             "Force is going to \"force\" Apply requests. It means user will re-acquire conflicting fields owned by other people. Force flag must be unset for non-apply patch requests.")],
             response: response, gvkOverride: gvkOverride).objectValue ?? [:]
         let patchRef: JSONValue = .object(["schema": .object(["$ref": .string(ref(Self.meta + "Patch"))])])
+        var content: [String: JSONValue] = [
+            "application/apply-patch+yaml": patchRef,
+            "application/json-patch+json": patchRef,
+            "application/merge-patch+json": patchRef,
+        ]
+        // Custom resources take no strategic merge patch; kubectl apply reads this list to choose
+        // its patch type (and falls back to a merge patch).
+        if resource.schema == nil { content["application/strategic-merge-patch+json"] = patchRef }
         op["requestBody"] = .object([
-            "content": .object([
-                "application/apply-patch+yaml": patchRef,
-                "application/json-patch+json": patchRef,
-                "application/merge-patch+json": patchRef,
-                "application/strategic-merge-patch+json": patchRef,
-            ]),
+            "content": .object(content),
             "required": .bool(true),
         ])
         return .object(op)

@@ -107,6 +107,11 @@ enum SelectableFields {
         }
     }
 
+    /// Forgets a resource's names (a custom resource redefined with other selectable fields).
+    static func forget(_ r: ResourceInfo) {
+        _ = namesByResource.withLock { $0.removeValue(forKey: r.keyPrefix) }
+    }
+
     static func supported(_ r: ResourceInfo) -> [String] {
         ["metadata.name", "metadata.namespace"] + r.strategy.selectableFields
     }

@@ -28,10 +28,15 @@ actor WatchCache {
     private var windowHead = 0
     private var watchers: [Int: Watcher] = [:]
     private var nextWatcherID = 0
+    /// A cache added at run time (a custom resource) receives events before its first list is
+    /// in: they wait here and those after the list's revision are applied once it is.
+    private var loading: Bool
+    private var pending: [Event] = []
 
-    init(resource: ResourceInfo, windowCapacity: Int = 4096) {
+    init(resource: ResourceInfo, windowCapacity: Int = 4096, loading: Bool = false) {
         self.resource = resource
         self.windowCapacity = windowCapacity
+        self.loading = loading
     }
 
     var count: Int { objects.count }
@@ -50,9 +55,27 @@ actor WatchCache {
             w.continuation.finish()
         }
         watchers = [:]
+        if loading {
+            loading = false
+            let buffered = pending
+            pending = []
+            for event in buffered where event.revision > revision { apply(event) }
+        }
+    }
+
+    /// Ends every watch (the resource is no longer served).
+    func close() {
+        for (_, w) in watchers { w.continuation.finish() }
+        watchers = [:]
     }
 
     func apply(_ event: Event) {
+        if loading {
+            pending.append(event)
+            return
+        }
+        // A cache loaded at run time may see again an event its list already had.
+        if event.revision <= applied { return }
         switch event.kind {
         case .added, .modified:
             if objects.updateValue(event.object, forKey: event.object.key) == nil { sortedKeys = nil }

@@ -1,25 +1,62 @@
 import Logging
 import SkiffAPI
 import SkiffStore
+import Synchronization
 
 /// All watch caches, fed by one store watch on `/registry/`: a single ordered stream gives
 /// the exact revision every cache has reached (there is no progress notification in the
 /// Store protocol), which reads wait on for consistency.
 final class WatchCacheSet: Sendable {
     let clock = RevisionClock()
-    private let caches: [String: WatchCache]
+    /// By key prefix; custom resources add and remove theirs at run time.
+    private let caches: Mutex<[String: WatchCache]>
     private let store: any Store
     private let logger: Logger
 
     init(resources: [ResourceInfo], store: any Store, logger: Logger) {
         var caches: [String: WatchCache] = [:]
         for r in resources where r.persisted && r.storageVersion == nil { caches[r.keyPrefix] = WatchCache(resource: r) }
-        self.caches = caches
+        self.caches = Mutex(caches)
         self.store = store
         self.logger = logger
     }
 
-    func cache(for resource: ResourceInfo) -> WatchCache? { caches[resource.keyPrefix] }
+    func cache(for resource: ResourceInfo) -> WatchCache? { caches.withLock { $0[resource.keyPrefix] } }
+
+    /// Adds (or replaces) the cache of a resource served from now on and loads it. Consistent
+    /// without pausing the event stream: the cache is registered before the store's revision R is
+    /// read, so every event after R reaches it (an event after R is received, and its decoding
+    /// started, after R was read); it holds events until its list at R is in, then applies those
+    /// after R.
+    func add(_ resource: ResourceInfo) async throws {
+        SelectableFields.forget(resource)
+        let cache = WatchCache(resource: resource, loading: true)
+        let replaced = caches.withLock { caches -> WatchCache? in
+            let old = caches[resource.keyPrefix]
+            caches[resource.keyPrefix] = cache
+            return old
+        }
+        if let replaced { await replaced.close() }
+        let revision = try await store.currentRevision()
+        var objects: [CachedObject] = []
+        var after: String?
+        while true {
+            let page = try await store.list(prefix: resource.keyPrefix, atRevision: revision, limit: 1000, continueAfter: after)
+            for kv in page.items {
+                if let o = CachedObject.decode(key: kv.key, value: kv.value, revision: kv.modRevision, resource: resource) {
+                    objects.append(o)
+                }
+            }
+            after = page.items.last?.key
+            if !page.more || after == nil { break }
+        }
+        await cache.reset(objects: objects, revision: revision)
+    }
+
+    /// Drops the cache of a resource no longer served; its watches end.
+    func remove(keyPrefix: String) async {
+        if let cache = caches.withLock({ $0.removeValue(forKey: keyPrefix) }) { await cache.close() }
+    }
 
     /// Lists every resource, then follows the store; relists after a watch failure. Returns when
     /// cancelled.
@@ -58,7 +95,7 @@ final class WatchCacheSet: Sendable {
 
     private func relist() async throws -> Int64 {
         let revision = try await store.currentRevision()
-        for (prefix, cache) in caches {
+        for (prefix, cache) in caches.withLock({ $0 }) {
             var objects: [CachedObject] = []
             var after: String?
             while true {
@@ -83,7 +120,7 @@ final class WatchCacheSet: Sendable {
 
     private func decode(_ event: WatchEvent) -> Decoded? {
         let key = event.kv.key
-        guard let cache = caches[Self.resourcePrefix(of: key)] else { return nil }
+        guard let cache = caches.withLock({ $0[Self.resourcePrefix(of: key)] }) else { return nil }
         let resource = cache.resource
         let previous = event.previous.flatMap {
             CachedObject.decode(key: key, value: $0.value, revision: $0.modRevision, resource: resource)

@@ -54,7 +54,7 @@ final class OpenAPICache: Sendable {
         guard registry.servesGroupVersion(group: group, version: version) else { return nil }
         let resources = registry.resources(group: group, version: version).map {
             OpenAPIResource(group: $0.group, version: $0.version, kind: $0.kind, plural: $0.plural, namespaced: $0.namespaced,
-                            verbs: $0.verbs, subresources: $0.subresources.map(\.rawValue))
+                            verbs: $0.verbs, subresources: $0.subresources.map(\.rawValue), schema: $0.strategy.openAPISchema($0))
         }
         let doc = OpenAPIBuilder.document(group: group, version: version, resources: resources)
         let bytes = doc.serialized()

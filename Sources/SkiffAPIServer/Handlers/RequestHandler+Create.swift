@@ -44,7 +44,7 @@ extension RequestHandler {
         guard mode == "Strict" || mode == "Warn" else {
             throw .badRequest("fieldValidation must be one of \"Ignore\", \"Warn\" or \"Strict\", got \"\(mode)\"")
         }
-        let unknown = SchemaCatalog.shared.unknownFields(in: object, kind: r.gvk)
+        let unknown = r.strategy.unknownFields(in: object, resource: r)
         guard !unknown.isEmpty else { return [] }
         let messages = unknown.map { "unknown field \"\($0)\"" }
         if mode == "Strict" { throw .badRequest("strict decoding error: \(messages.joined(separator: ", "))") }
@@ -99,7 +99,7 @@ extension RequestHandler {
         // The uid first: defaulting may derive fields from it (a Job's generated selector, which
         // kube-apiserver's strategy computes after it has filled in the system fields).
         object.setMetadata("uid", .string(Names.uid()))
-        Defaulting.apply(to: &object, kind: r.gvk)
+        r.strategy.applyDefaults(&object, resource: r)
         await admit(&object, r)
         prepareForCreate(&object, r)
         let causes = r.strategy.validate(object, resource: r)

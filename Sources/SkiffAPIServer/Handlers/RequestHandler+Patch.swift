@@ -47,6 +47,10 @@ extension RequestHandler {
                servedAs served: ResourceInfo? = nil) async throws(APIError) -> APIResponse {
         let form = try ResponseForm.negotiate(request)
         let type = try Self.patchType(request)
+        if type == .strategic, !(served ?? r).strategy.acceptsStrategicMerge {
+            throw APIError(code: 415, reason: .unsupportedMediaType,
+                           message: "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/apply-patch+cbor")
+        }
         let patch = try BodyDecoder.decode(request.body, contentType: "application/json")
         let name = route.name ?? ""
         let scope: UpdateScope = route.subresource == "status" ? .status : .main

@@ -27,7 +27,7 @@ extension RequestHandler {
             return try await patch(r, route: patchRoute, request: request)
         case (.scale, "GET"):
             let current = try await readStored(r, namespace: route.namespace, name: name)
-            return .json(Self.scale(of: current.object, r))
+            return .json(r.strategy.scale(of: current.object, resource: r))
         case (.scale, "PUT"), (.scale, "PATCH"):
             return try await updateScale(r, route: route, request: request)
         case (.log, "GET") where r.plural == "pods" && r.group.isEmpty && nodeConnection != nil:
@@ -65,7 +65,7 @@ extension RequestHandler {
         let patchType = request.method == "PATCH" ? try Self.patchType(request) : nil
         let bytes = try await updateWithRetry(r, namespace: route.namespace, name: name, scope: .scale, dryRun: request.dryRun) {
             (current: JSONValue) throws(APIError) -> JSONValue in
-            let scale = Self.scale(of: current, r)
+            let scale = r.strategy.scale(of: current, resource: r)
             var target = body
             if let patchType {
                 target = try Self.applyPatch(body, type: patchType, to: scale, kind: GroupVersionKind(group: "autoscaling", version: "v1", kind: "Scale"), resource: r)
@@ -80,15 +80,13 @@ extension RequestHandler {
                                causes: [FieldCause(reason: "FieldValueInvalid", message: "Invalid value: \(replicas): must be greater than or equal to 0", field: "spec.replicas")])
             }
             var updated = current
-            var spec = updated["spec"] ?? .object([:])
-            spec["replicas"] = .int(replicas)
-            updated["spec"] = spec
+            r.strategy.setScaleReplicas(replicas, in: &updated)
             let rv = target.metadata["resourceVersion"]?.stringValue ?? ""
             updated.setMetadata("resourceVersion", rv.isEmpty ? current.metadata["resourceVersion"] : .string(rv))
             return updated
         }
         let object = (try? JSONValue.parse(bytes)) ?? .null
-        return .json(Self.scale(of: object, r))
+        return .json(r.strategy.scale(of: object, resource: r))
     }
 
     static func success(code: Int) -> APIResponse {

@@ -67,7 +67,7 @@ extension RequestHandler {
         object.setMetadata("managedFields", nil)
         object.setMetadata("selfLink", nil)
         if scope != .status {
-            Defaulting.apply(to: &object, kind: r.gvk)
+            r.strategy.applyDefaults(&object, resource: r)
         }
         // Compare as Go would (the old object comes from the cache in Go's shape): an absent
         // non-omitempty field equals its zero value, an empty omitempty one equals absent.

@@ -103,6 +103,10 @@ public final class APIServer: Service, Sendable {
                 throw APIError.internalError("the watch caches did not load within 120 s")
             }
             try await bootstrap()
+            // Stored CRDs are served before the server listens (a restart keeps serving them).
+            let customResources = CustomResourceController(handler: self.handler, logger: config.logger)
+            await customResources.syncAll()
+            group.addTask { await customResources.run() }
             let tls: NIOSSLContext? = try config.pki.map(Self.tlsContext)
             let insecureUser = tls == nil ? config.insecureUser : nil
             let handler = self.handler

@@ -89,6 +89,22 @@ protocol ResourceStrategy: Sendable {
 
     func convertToStorage(_ object: JSONValue) -> JSONValue
     func convertFromStorage(_ object: JSONValue) -> JSONValue
+
+    // MARK: schema (built-in kinds: the generated catalog; custom resources: their CRD's schema)
+
+    /// Defaulting on create and update (custom resources: pruning, then the schema's defaults).
+    func applyDefaults(_ object: inout JSONValue, resource r: ResourceInfo)
+    /// Fields the kind's schema does not know, for `fieldValidation`.
+    func unknownFields(in object: JSONValue, resource r: ResourceInfo) -> [String]
+    /// False for kinds without patch metadata (custom resources): strategic merge patch is 415.
+    var acceptsStrategicMerge: Bool { get }
+    /// The schema `/openapi/v3` publishes for a kind the catalog does not know.
+    func openAPISchema(_ r: ResourceInfo) -> JSONValue?
+
+    // MARK: scale subresource
+
+    func scale(of object: JSONValue, resource r: ResourceInfo) -> JSONValue
+    func setScaleReplicas(_ replicas: Int64, in object: inout JSONValue)
 }
 
 extension ResourceStrategy {
@@ -156,6 +172,24 @@ extension ResourceStrategy {
 
     func convertToStorage(_ object: JSONValue) -> JSONValue { object }
     func convertFromStorage(_ object: JSONValue) -> JSONValue { object }
+
+    func applyDefaults(_ object: inout JSONValue, resource r: ResourceInfo) { Defaulting.apply(to: &object, kind: r.gvk) }
+
+    func unknownFields(in object: JSONValue, resource r: ResourceInfo) -> [String] {
+        SchemaCatalog.shared.unknownFields(in: object, kind: r.gvk)
+    }
+
+    var acceptsStrategicMerge: Bool { true }
+
+    func openAPISchema(_ r: ResourceInfo) -> JSONValue? { nil }
+
+    func scale(of object: JSONValue, resource r: ResourceInfo) -> JSONValue { RequestHandler.scale(of: object, r) }
+
+    func setScaleReplicas(_ replicas: Int64, in object: inout JSONValue) {
+        var spec = object["spec"] ?? .object([:])
+        spec["replicas"] = .int(replicas)
+        object["spec"] = spec
+    }
 }
 
 /// The rules of a kind with nothing of its own (and of custom resources until they bring a
