@@ -1,4 +1,5 @@
 import SkiffAPI
+import SkiffClient
 
 /// The cluster as one scheduling cycle sees it (upstream `cache.Snapshot`): node infos in a
 /// stable order plus the cluster-wide lookups the plugins need. Filters and scores read it from
