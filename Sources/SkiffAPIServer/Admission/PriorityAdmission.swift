@@ -33,7 +33,7 @@ enum PriorityAdmission {
             resolved = found
         }
         if let given = spec["priority"], !given.isNull, given.intValue != resolved.value {
-            let shown = given.intValue.map(String.init) ?? given.jsonString
+            let shown = given.intValue.map { String($0) } ?? given.jsonString
             throw forbidden(pod, "the integer value of priority (\(shown)) must not be provided in pod spec; priority admission controller computed \(resolved.value) from the given PriorityClass name")
         }
         spec["priority"] = .int(resolved.value)
@@ -78,12 +78,16 @@ enum PriorityAdmission {
         guard let r = priorityClasses(handler: handler), let cache = await handler.caches.cache(for: r) else { return nil }
         var best: ResolvedClass?
         for cached in await cache.list(filter: .everything, after: nil, limit: nil, floor: 0).items {
-            guard let object = try? JSONValue.parse(cached.bytes), object["globalDefault"]?.boolValue == true else { continue }
+            // Every pod create without a class comes here: parse only classes that can be the default.
+            guard cached.bytes.contains(globalDefaultMarker), let object = try? JSONValue.parse(cached.bytes), object["globalDefault"]?.boolValue == true else { continue }
             let candidate = resolved(object)
-            if best == nil || candidate.value < best!.value { best = candidate }
+            if let current = best, current.value <= candidate.value { continue }
+            best = candidate
         }
         return best
     }
+
+    static let globalDefaultMarker = Array("\"globalDefault\"".utf8)
 
     static func resolved(_ object: JSONValue) -> ResolvedClass {
         ResolvedClass(name: object.name, value: object["value"]?.intValue ?? 0,
