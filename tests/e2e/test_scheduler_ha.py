@@ -62,8 +62,10 @@ def test_one_scheduler_leads_and_the_other_takes_over(pair):
         clients[0]("create", "namespace", "ha")
         clients[0]("run", "one", "-n", "ha", "--image=nginx:1.27", "--restart=Never")
         wait_for(lambda: running_on(clients[0], "ha", "one"), what="one Running")
-        counts = wait_for(lambda: (c := [scheduled_attempts(k) for k in clients]) if sum(c) >= 1 else None,
-                          what="the scheduled attempt in a server's metrics")
+        def attempts():
+            counts = [scheduled_attempts(k) for k in clients]
+            return counts if sum(counts) >= 1 else None
+        counts = wait_for(attempts, what="the scheduled attempt in a server's metrics")
         # Exactly one of the two schedulers did the work.
         assert sorted(counts) == [0, 1], counts
         leader = counts.index(1)
