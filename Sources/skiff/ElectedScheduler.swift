@@ -27,9 +27,14 @@ struct ElectedScheduler: Service {
             leaseName: "kube-scheduler", leaseNamespace: "kube-system", identity: identity))
         let configuration = configuration
         let logger = logger
+        // One registry for every term, served on the API server's /metrics (kube-scheduler's own
+        // /metrics is on its port 10259; here the scheduler shares the server's process and port).
+        let metrics = SchedulerMetricsRegistry()
+        let profile = configuration.profiles.first?.schedulerName ?? Profile.defaultSchedulerName
+        server.addMetricsSource { metrics.render(profile: profile) }
         await cancelWhenGracefulShutdown {
             await elector.run {
-                try await SchedulerService(client: client, configuration: configuration, logger: logger).run()
+                try await SchedulerService(client: client, configuration: configuration, metrics: metrics, logger: logger).run()
             }
         }
     }

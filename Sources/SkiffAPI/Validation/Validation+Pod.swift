@@ -31,6 +31,7 @@ extension Validation {
         validateEnum(spec["dnsPolicy"], path: path.fieldChild("dnsPolicy"),
                      supported: ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"], into: &errors)
         validateLabels(spec.objectField("nodeSelector"), path: path.fieldChild("nodeSelector"), into: &errors)
+        validateAffinity(spec.objectField("affinity"), path: path.fieldChild("affinity"), into: &errors)
         if let deadline = spec["activeDeadlineSeconds"]?.intValue, deadline < 1 || deadline > Int64(Int32.max) {
             errors.invalid(path.fieldChild("activeDeadlineSeconds"), .int(deadline), "must be between 1 and 2147483647, inclusive")
         }

@@ -24,6 +24,7 @@ extension Validation {
         case ("apps", "Deployment"), ("apps", "ReplicaSet"), ("apps", "DaemonSet"):
             errors.immutable("spec.selector", new: spec["selector"], old: oldSpec["selector"], shownAs: .labelSelector(spec["selector"]))
         case ("apps", "StatefulSet"): validateStatefulSetUpdate(spec, old: oldSpec, into: &errors)
+        case ("scheduling.k8s.io", "PriorityClass"): validatePriorityClassUpdate(object, old: old, into: &errors)
         case ("batch", "Job"):
             errors.immutable("spec.selector", new: spec["selector"], old: oldSpec["selector"], shownAs: .labelSelector(spec["selector"]))
             errors.immutable("spec.completions", new: spec["completions"], old: oldSpec["completions"])

@@ -49,6 +49,7 @@ public enum Validation {
         case ("rbac.authorization.k8s.io", "RoleBinding"): validateRoleBinding(object, clusterScoped: false, into: &errors)
         case ("rbac.authorization.k8s.io", "ClusterRoleBinding"): validateRoleBinding(object, clusterScoped: true, into: &errors)
         case ("networking.k8s.io", "Ingress"): validateIngress(object, into: &errors)
+        case ("scheduling.k8s.io", "PriorityClass"): validatePriorityClass(object, into: &errors)
         default: break
         }
     }

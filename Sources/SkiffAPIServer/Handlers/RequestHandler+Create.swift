@@ -99,6 +99,8 @@ extension RequestHandler {
         // The uid first: defaulting may derive fields from it (a Job's generated selector, which
         // kube-apiserver's strategy computes after it has filled in the system fields).
         object.setMetadata("uid", .string(Names.uid()))
+        // Mutating admission that must see what the client sent (before defaults fill it in).
+        if r.group.isEmpty && r.kind == "Pod" { try await PriorityAdmission.admitPod(&object, handler: self) }
         r.strategy.applyDefaults(&object, resource: r)
         await admit(&object, r)
         prepareForCreate(&object, r)

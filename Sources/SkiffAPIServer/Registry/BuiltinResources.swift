@@ -110,7 +110,7 @@ enum BuiltinResources {
         R(group: "discovery.k8s.io", version: "v1", kind: "EndpointSlice", plural: "endpointslices", singular: "endpointslice", namespaced: true),
         R(group: "events.k8s.io", version: "v1", kind: "Event", plural: "events", singular: "event", shortNames: ["ev"], namespaced: true).with(EventStrategy(api: .eventsV1)),
         R(group: "scheduling.k8s.io", version: "v1", kind: "PriorityClass", plural: "priorityclasses", singular: "priorityclass",
-          shortNames: ["pc"], namespaced: false),
+          shortNames: ["pc"], namespaced: false).with(PriorityClassStrategy()),
         R(group: "node.k8s.io", version: "v1", kind: "RuntimeClass", plural: "runtimeclasses", singular: "runtimeclass", namespaced: false),
         // apiextensions, admissionregistration, certificates
         R(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions",

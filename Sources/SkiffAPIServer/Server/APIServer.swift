@@ -151,7 +151,7 @@ public final class APIServer: Service, Sendable {
         return try NIOSSLContext(configuration: tls)
     }
 
-    /// Default namespaces, the `kubernetes` Service and Endpoints; the allocator learns the
+    /// Default namespaces, the system PriorityClasses, the `kubernetes` Service and Endpoints; the allocator learns the
     /// stored Services first so a restart keeps their addresses.
     private func bootstrap() async throws {
         let h = handler
@@ -167,6 +167,15 @@ public final class APIServer: Service, Sendable {
         for name in ["default", "kube-system", "kube-public", "kube-node-lease"] {
             try await ensure(namespaces, .object(["apiVersion": .string("v1"), "kind": .string("Namespace"),
                                                   "metadata": .object(["name": .string(name)])]), namespace: nil)
+        }
+        if let priorityClasses = registry.resource(group: "scheduling.k8s.io", version: "v1", plural: "priorityclasses") {
+            for system in Validation.systemPriorityClasses {
+                try await ensure(priorityClasses, .object([
+                    "apiVersion": .string("scheduling.k8s.io/v1"), "kind": .string("PriorityClass"),
+                    "metadata": .object(["name": .string(system.name)]),
+                    "value": .int(system.value), "description": .string(system.description),
+                ]), namespace: nil)
+            }
         }
         let firstIP = h.allocator.firstAddress
         let port = Int64(config.port)

@@ -15,6 +15,12 @@ final class Metrics: Sendable {
         var latency: [String: Histogram] = [:]
     }
     private let state = Mutex(State())
+    private let sources = Mutex<[@Sendable () -> String]>([])
+
+    /// Another component's metrics, appended to every render.
+    func addSource(_ render: @escaping @Sendable () -> String) {
+        sources.withLock { $0.append(render) }
+    }
 
     func record(verb: String, resource: String, code: Int, seconds: Double) {
         let countKey = "verb=\"\(verb)\",resource=\"\(resource)\",code=\"\(code)\""
@@ -45,6 +51,7 @@ final class Metrics: Sendable {
             out += "apiserver_request_duration_seconds_count{\(labels)} \(h.count)\n"
         }
         for (name, value) in extra { out += "# TYPE \(name) gauge\n\(name) \(value)\n" }
+        for source in sources.withLock({ $0 }) { out += source() }
         return out
     }
 }

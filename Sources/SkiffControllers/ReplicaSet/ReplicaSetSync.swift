@@ -1,5 +1,6 @@
 import Foundation
 import SkiffAPI
+import SkiffClient
 
 /// What one reconcile of a ReplicaSet should do, decided from lister contents alone
 /// (upstream `syncReplicaSet` + `manageReplicas` + `calculateStatus`).

@@ -150,6 +150,7 @@ package struct SchedulerCache: Sendable {
             }
         }
         dirty.removeAll(keepingCapacity: true)
+        snapshot.reindexAffinity()
         snapshot.imageNodeCounts = imageNodeCounts
         snapshot.generation = generation
     }

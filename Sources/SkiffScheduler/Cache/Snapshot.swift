@@ -1,4 +1,5 @@
 import SkiffAPI
+import SkiffClient
 
 /// The cluster as one scheduling cycle sees it (upstream `cache.Snapshot`): node infos in a
 /// stable order plus the cluster-wide lookups the plugins need. Filters and scores read it from
@@ -16,6 +17,12 @@ package struct Snapshot: Sendable {
     package var pdbs: [PodDisruptionBudgetInfo] = []
     /// Generation of the cache this snapshot last caught up with.
     package var generation: Int64 = -1
+    /// Indices of nodes with pods that have any (anti-)affinity term, and with pods that have
+    /// required anti-affinity (upstream `HavePodsWithAffinityNodeInfoList` /
+    /// `HavePodsWithRequiredAntiAffinityNodeInfoList`): InterPodAffinity visits only these
+    /// unless the incoming pod has terms of its own, instead of copying every NodeInfo per cycle.
+    package private(set) var nodesWithAffinityPods: [Int] = []
+    package private(set) var nodesWithRequiredAntiAffinityPods: [Int] = []
 
     package init() {}
 
@@ -33,6 +40,16 @@ package struct Snapshot: Sendable {
     }
 
     package var count: Int { nodes.count }
+
+    /// Recomputes the affinity index lists (reads two integers per node, copies no NodeInfo).
+    mutating func reindexAffinity() {
+        nodesWithAffinityPods.removeAll(keepingCapacity: true)
+        nodesWithRequiredAntiAffinityPods.removeAll(keepingCapacity: true)
+        for i in nodes.indices {
+            if nodes[i].podsWithAffinity > 0 { nodesWithAffinityPods.append(i) }
+            if nodes[i].podsWithRequiredAntiAffinity > 0 { nodesWithRequiredAntiAffinityPods.append(i) }
+        }
+    }
 
     mutating func replace(_ info: NodeInfo) {
         if let i = index[info.name] {

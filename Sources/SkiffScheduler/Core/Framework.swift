@@ -74,7 +74,8 @@ package struct Framework: Sendable {
     /// Upstream `RunFilterPluginsWithNominatedPods`: when pods of equal or higher priority are
     /// nominated to this node, the pod must fit both with them and without them.
     package func filterWithNominated(_ state: CycleState, _ node: NodeInfo, snapshot: Snapshot) -> Status {
-        if let nominated = snapshot.nominatedPods[node.name] {
+        // Most cycles have no nominations: skip hashing the node name for every node.
+        if !snapshot.nominatedPods.isEmpty, let nominated = snapshot.nominatedPods[node.name] {
             var withNominated = node
             var stateWith = state
             var added = false

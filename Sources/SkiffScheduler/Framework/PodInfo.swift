@@ -1,5 +1,6 @@
 import Foundation
 import SkiffAPI
+import SkiffClient
 
 /// One pod affinity term, compiled (upstream `framework.AffinityTerm`).
 package struct AffinityTerm: Sendable {

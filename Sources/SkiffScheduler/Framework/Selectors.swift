@@ -1,38 +1,7 @@
 import SkiffAPI
+import SkiffClient
 
 extension LabelSelector {
-    /// `metav1.LabelSelectorAsSelector`: nil selects nothing, `{}` selects everything. A selector the
-    /// API server should have rejected (bad operator or key) also selects nothing rather than trapping.
-    package init(_ selector: MetaV1.LabelSelector?) {
-        guard let selector else {
-            self = .nothing
-            return
-        }
-        var requirements: [Requirement] = []
-        do {
-            for (k, v) in selector.matchLabels ?? [:] {
-                requirements.append(try Requirement(key: k, op: .equals, values: [v]))
-            }
-            for e in selector.matchExpressions ?? [] {
-                let op: Operator
-                switch e.operator {
-                case "In": op = .in
-                case "NotIn": op = .notIn
-                case "Exists": op = .exists
-                case "DoesNotExist": op = .doesNotExist
-                default:
-                    self = .nothing
-                    return
-                }
-                requirements.append(try Requirement(key: e.key ?? "", op: op, values: e.values ?? []))
-            }
-        } catch {
-            self = .nothing
-            return
-        }
-        self.init(requirements: requirements)
-    }
-
     /// Adds `key in (value)` (or `notin`) requirements; used for matchLabelKeys / mismatchLabelKeys.
     package func adding(key: String, value: String, negated: Bool) -> LabelSelector {
         guard !matchesNothing, let r = try? Requirement(key: key, op: negated ? .notIn : .in, values: [value]) else { return self }

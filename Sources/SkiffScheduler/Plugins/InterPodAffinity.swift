@@ -43,7 +43,9 @@ package enum InterPodAffinity {
         s.requiredAffinity = merged(pod.requiredAffinityTerms, snapshot: snapshot)
         s.requiredAntiAffinity = merged(pod.requiredAntiAffinityTerms, snapshot: snapshot)
         let incoming = !s.requiredAffinity.isEmpty || !s.requiredAntiAffinity.isEmpty
-        for node in snapshot.nodes {
+        // Without terms of its own the pod only meets existing pods' required anti-affinity.
+        for i in incoming ? Array(snapshot.nodes.indices) : snapshot.nodesWithRequiredAntiAffinityPods {
+            let node = snapshot.nodes[i]
             if node.podsWithRequiredAntiAffinity > 0 {
                 for existing in node.pods where !existing.requiredAntiAffinityTerms.isEmpty {
                     add(existing.requiredAntiAffinityTerms, matching: pod, nsLabels: s.namespaceLabels, node: node, into: &s.existingAntiAffinityCounts, delta: 1)
@@ -107,7 +109,8 @@ package enum InterPodAffinity {
             guard t.matches(candidate, namespaceLabels: labels), let v = node.labels[t.topologyKey] else { return }
             scores[t.topologyKey, default: [:]][v, default: 0] += weight
         }
-        for node in snapshot.nodes {
+        for i in hasConstraints ? Array(snapshot.nodes.indices) : snapshot.nodesWithAffinityPods {
+            let node = snapshot.nodes[i]
             if node.labels.isEmpty { continue }
             if !hasConstraints && node.podsWithAffinity == 0 { continue }
             for existing in node.pods {

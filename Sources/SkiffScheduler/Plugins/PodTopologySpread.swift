@@ -1,5 +1,6 @@
 import Foundation
 import SkiffAPI
+import SkiffClient
 
 /// One topologySpreadConstraint, compiled.
 package struct SpreadConstraint: Sendable {

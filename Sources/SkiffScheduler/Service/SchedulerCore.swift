@@ -1,27 +1,6 @@
 import Foundation
 import SkiffAPI
 
-/// Counters in the shape of kube-scheduler's metrics (`scheduler_schedule_attempts_total`,
-/// `scheduler_scheduling_attempt_duration_seconds`, `scheduler_pending_pods`).
-package struct SchedulerMetrics: Sendable, Equatable {
-    /// result ("scheduled", "unschedulable", "error") → count.
-    package var attempts: [String: Int] = [:]
-    /// Upper bounds in seconds of the attempt-duration histogram buckets (upstream: 1 ms doubling).
-    package static let bucketBounds: [Double] = (0 ..< 15).map { 0.001 * pow(2, Double($0)) }
-    package var durationBuckets = [Int](repeating: 0, count: SchedulerMetrics.bucketBounds.count)
-    package var durationSum = 0.0
-    package var durationCount = 0
-    /// queue ("active", "backoff", "unschedulable", "gated") → pods.
-    package var pending: [String: Int] = [:]
-
-    mutating func observe(result: String, seconds: Double) {
-        attempts[result, default: 0] += 1
-        durationSum += seconds
-        durationCount += 1
-        for (i, bound) in Self.bucketBounds.enumerated() where seconds <= bound { durationBuckets[i] += 1 }
-    }
-}
-
 /// The scheduler's state and loop, fed by `handle(_:)` with informer events and acting through
 /// `SchedulerEffects`. One pod is decided at a time (as upstream); bindings and status writes run
 /// concurrently in the loop's task group while the next pod is decided.
@@ -38,14 +17,17 @@ package actor SchedulerCore {
     private var waiter: CheckedContinuation<Void, Never>?
     private var signalled = false
     private var lastLeftoverFlush: Date
-    package private(set) var metrics = SchedulerMetrics()
+    package let metricsRegistry: SchedulerMetricsRegistry
+    package var metrics: SchedulerMetrics { metricsRegistry.snapshot }
 
     /// Seconds between flushes of the unschedulable pool (upstream: 30 s, moving pods parked 5 min).
     private static let leftoverFlushInterval: TimeInterval = 30
 
     package init(configuration: SchedulerConfiguration = SchedulerConfiguration(), effects: any SchedulerEffects,
-                 assumedPodTTL: TimeInterval? = 900, clock: @escaping @Sendable () -> Date = { Date() }) {
+                 assumedPodTTL: TimeInterval? = 900, clock: @escaping @Sendable () -> Date = { Date() },
+                 metrics: SchedulerMetricsRegistry = SchedulerMetricsRegistry()) {
         self.effects = effects
+        metricsRegistry = metrics
         self.clock = clock
         cache = SchedulerCache(assumedPodTTL: assumedPodTTL)
         queue = SchedulingQueue(initialBackoff: configuration.podInitialBackoffSeconds, maxBackoff: configuration.podMaxBackoffSeconds)
@@ -191,7 +173,8 @@ package actor SchedulerCore {
         if !cache.cleanupExpiredAssumedPods(now: now).isEmpty {
             queue.move(on: .assignedPodDeleted, now: now)
         }
-        metrics.pending = pendingCounts()
+        let counts = pendingCounts()
+        metricsRegistry.update { $0.pending = counts }
         if queue.activeCount > 0 { signal() }
     }
 
@@ -228,7 +211,7 @@ package actor SchedulerCore {
         switch outcome {
         case .scheduled(let result):
             algorithms[pod.schedulerName] = algorithm
-            metrics.observe(result: "scheduled", seconds: clock().timeIntervalSince(started))
+            observe("scheduled", since: started)
             // Deleted or bound elsewhere while we decided: drop it.
             guard pending[pod.uid] != nil else { return nil }
             var bound = pod.pod
@@ -255,7 +238,9 @@ package actor SchedulerCore {
         case .unschedulable(var fitError, let state):
             let preemption = algorithm.preempt(pod, state: state, fitError: fitError, snapshot: view)
             algorithms[pod.schedulerName] = algorithm
-            metrics.observe(result: "unschedulable", seconds: clock().timeIntervalSince(started))
+            observe("unschedulable", since: started)
+            // Upstream counts every PostFilter (DefaultPreemption) run as an attempt.
+            metricsRegistry.update { $0.preemptionAttempts += 1 }
             fitError.postFilterMessage = preemption.message
             var nomination: String?
             if let node = preemption.nominatedNodeName {
@@ -285,7 +270,7 @@ package actor SchedulerCore {
             }
 
         case .noNodes:
-            metrics.observe(result: "unschedulable", seconds: clock().timeIntervalSince(started))
+            observe("unschedulable", since: started)
             guard pending[pod.uid] != nil else { return nil }
             queue.addUnschedulable(item, plugins: [], cycle: cycle, now: clock())
             return {
@@ -295,13 +280,18 @@ package actor SchedulerCore {
         }
     }
 
+    private func observe(_ result: String, since started: Date) {
+        let seconds = clock().timeIntervalSince(started)
+        metricsRegistry.update { $0.observe(result: result, seconds: seconds) }
+    }
+
     private func bindingFinished(uid: String) {
         cache.finishBinding(uid: uid, now: clock())
     }
 
     private func bindingFailed(_ item: QueuedPodInfo, cycle: Int64, error: any Error) async {
         let now = clock()
-        metrics.attempts["error", default: 0] += 1
+        metricsRegistry.update { $0.attempts["error", default: 0] += 1 }
         try? cache.forget(uid: item.pod.uid)
         queue.move(on: .assignedPodDeleted, now: now)
         guard let latest = pending[item.pod.uid] else { return }

@@ -18,15 +18,17 @@ package final class SchedulerService: Service, Sendable {
 
     /// - Parameters:
     ///   - factory: a shared informer factory the caller runs; nil to create and run one here.
+    ///   - metrics: where the loop records its metrics (shared with the `/metrics` endpoint).
     package init(client: Client, configuration: SchedulerConfiguration = SchedulerConfiguration(),
-                 factory: SharedInformerFactory? = nil, logger: Logger = Logger(label: "skiff.scheduler")) {
+                 factory: SharedInformerFactory? = nil, metrics: SchedulerMetricsRegistry = SchedulerMetricsRegistry(),
+                 logger: Logger = Logger(label: "skiff.scheduler")) {
         self.client = client
         self.factory = factory ?? SharedInformerFactory(client: client)
         ownsFactory = factory == nil
         let component = configuration.profiles.first?.schedulerName ?? Profile.defaultSchedulerName
         recorder = EventRecorder(client: client, component: component)
         core = SchedulerCore(configuration: configuration,
-                             effects: ClientEffects(client: client, recorder: recorder, schedulerName: component))
+                             effects: ClientEffects(client: client, recorder: recorder, schedulerName: component), metrics: metrics)
         self.logger = logger
     }
 
