@@ -250,5 +250,25 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end hollow block
+        // MARK: fuzzing — a target for every decoder of outside input (fuzz/README.md). The test
+        // suite runs each over its committed corpus plus deterministic mutations; scripts/fuzz.sh
+        // builds skiff-fuzz with libFuzzer for long coverage-guided runs.
+        .target(
+            name: "SkiffFuzz",
+            dependencies: ["SkiffAPI", "SkiffAPIServer", "SkiffClient", "SkiffRuntime"],
+            path: "fuzz/Sources/SkiffFuzz",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "skiff-fuzz",
+            dependencies: ["SkiffFuzz"],
+            path: "fuzz/Sources/skiff-fuzz",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffFuzzTests",
+            dependencies: ["SkiffFuzz", "SkiffAPI", "SkiffAPIServer", "SkiffClient", "SkiffRuntime"],
+            swiftSettings: strict
+        ),
     ]
 )
