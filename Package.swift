@@ -39,6 +39,7 @@ let package = Package(
                 "SkiffScheduler",
                 "SkiffHollow",
                 "SkiffControllers",
+                "SkiffSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -62,7 +63,14 @@ let package = Package(
         // (ChildProcess, ProcessHandle), pipes, loopback ports. No Kubernetes knowledge.
         .target(
             name: "SkiffSystem",
-            dependencies: [],
+            dependencies: ["CSkiffSpawn"],
+            swiftSettings: strict
+        ),
+        // fork+exec with PR_SET_PDEATHSIG from one long-lived thread (posix_spawn cannot set it).
+        .target(name: "CSkiffSpawn"),
+        .testTarget(
+            name: "SkiffSystemTests",
+            dependencies: ["SkiffSystem"],
             swiftSettings: strict
         ),
 
