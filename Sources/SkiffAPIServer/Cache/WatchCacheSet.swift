@@ -11,9 +11,11 @@ final class WatchCacheSet: Sendable {
     private let store: any Store
     private let logger: Logger
 
-    init(resources: [ResourceInfo], store: any Store, logger: Logger) {
+    init(resources: [ResourceInfo], store: any Store, logger: Logger, watcherCapacity: Int = 1000) {
         var caches: [String: WatchCache] = [:]
-        for r in resources where r.persisted && r.storageVersion == nil { caches[r.keyPrefix] = WatchCache(resource: r) }
+        for r in resources where r.persisted && r.storageVersion == nil {
+            caches[r.keyPrefix] = WatchCache(resource: r, watcherCapacity: watcherCapacity)
+        }
         self.caches = caches
         self.store = store
         self.logger = logger
