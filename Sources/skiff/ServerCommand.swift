@@ -24,6 +24,10 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Controllers to run, upstream syntax: '*' for all, 'name' to enable, '-name' to disable (comma-separated).")
     var controllers: String = "*"
     @Flag(help: "Run no controllers in this server.") var disableControllers = false
+    @Option(help: "Maximum non-mutating requests in flight (429 beyond; 0 for no limit).") var maxRequestsInflight = 400
+    @Option(help: "Maximum mutating requests in flight (429 beyond; 0 for no limit).") var maxMutatingRequestsInflight = 200
+    @Option(help: "Seconds before a non-long-running request answers 504 Timeout.") var requestTimeout = 60
+    @Option(help: "Seconds a watch without timeoutSeconds lasts at least (up to twice that).") var minRequestTimeout = 1800
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -37,9 +41,14 @@ struct ServerCommand: AsyncParsableCommand {
         if let advertiseAddress { addresses.insert(advertiseAddress, at: 0) }
         addresses.insert(contentsOf: [APIServer.kubernetesServiceAddress(serviceCIDR: serviceCIDR)] + tlsSANs, at: 0)
         let pki = try ClusterPKI.loadOrCreate(directory: "\(dataDir)/pki", extraAddresses: addresses)
-        let server = APIServer(config: APIServerConfig(
+        var config = APIServerConfig(
             store: store, bindAddress: bindAddress, port: port, pki: pki,
-            advertiseAddress: advertiseAddress, serviceCIDR: serviceCIDR, logger: logger))
+            advertiseAddress: advertiseAddress, serviceCIDR: serviceCIDR, logger: logger)
+        config.limits.maxReadOnlyInflight = maxRequestsInflight
+        config.limits.maxMutatingInflight = maxMutatingRequestsInflight
+        config.limits.requestTimeout = .seconds(max(1, requestTimeout))
+        config.limits.minRequestTimeout = .seconds(max(1, minRequestTimeout))
+        let server = APIServer(config: config)
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"
         try url.write(toFile: "\(dataDir)/server-url", atomically: true, encoding: .utf8)
