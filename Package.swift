@@ -40,6 +40,7 @@ let package = Package(
                 "SkiffHollow",
                 "SkiffControllers",
                 "SkiffKubelet",
+                "SkiffSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -63,7 +64,14 @@ let package = Package(
         // (ChildProcess, ProcessHandle), pipes, loopback ports. No Kubernetes knowledge.
         .target(
             name: "SkiffSystem",
-            dependencies: [],
+            dependencies: ["CSkiffSpawn"],
+            swiftSettings: strict
+        ),
+        // fork+exec with PR_SET_PDEATHSIG from one long-lived thread (posix_spawn cannot set it).
+        .target(name: "CSkiffSpawn"),
+        .testTarget(
+            name: "SkiffSystemTests",
+            dependencies: ["SkiffSystem"],
             swiftSettings: strict
         ),
 
@@ -275,5 +283,25 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end kubelet block
+        // MARK: fuzzing — a target for every decoder of outside input (fuzz/README.md). The test
+        // suite runs each over its committed corpus plus deterministic mutations; scripts/fuzz.sh
+        // builds skiff-fuzz with libFuzzer for long coverage-guided runs.
+        .target(
+            name: "SkiffFuzz",
+            dependencies: ["SkiffAPI", "SkiffAPIServer", "SkiffClient", "SkiffRuntime"],
+            path: "fuzz/Sources/SkiffFuzz",
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "skiff-fuzz",
+            dependencies: ["SkiffFuzz"],
+            path: "fuzz/Sources/skiff-fuzz",
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffFuzzTests",
+            dependencies: ["SkiffFuzz", "SkiffAPI", "SkiffAPIServer", "SkiffClient", "SkiffRuntime"],
+            swiftSettings: strict
+        ),
     ]
 )

@@ -1,3 +1,4 @@
+import CSkiffSpawn
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +34,7 @@ package struct ProcessOutput: Sendable {
     package var stderrText: String { String(decoding: stderr, as: UTF8.self) }
 }
 
-/// The one way Skiff starts child processes: posix_spawn (no fork in a threaded process), exactly
+/// The one way Skiff starts child processes: vfork+exec from one long-lived thread (`CSkiffSpawn`), exactly
 /// the descriptors named in `files` (everything else is closed in the child, so a pipe of one
 /// process never leaks into another, where a leaked write end would keep a reader from ever
 /// seeing EOF), an explicit environment (`minimalEnvironment` unless the caller passes one),
@@ -47,41 +48,35 @@ package enum ChildProcess {
 
     /// Starts `argv` (argv[0] an absolute path) with `files` mapping child descriptor → parent
     /// descriptor. With `newSession` the child leads a new session (it outlives our terminal).
+    ///
+    /// `diesWithParent` (the default, except for `newSession` children, which are the runtime's
+    /// shims and pause processes and outlive the agent by design) has the kernel SIGKILL the child
+    /// when this process ends, however it ends: a killed server or test leaves no etcd, registry,
+    /// decompressor or plugin behind. The fork happens on one thread that lives as long as the
+    /// process, because the kernel ties the signal to the forking thread (`CSkiffSpawn`).
     package static func spawn(
         _ argv: [String], environment: [String] = minimalEnvironment, files: [(child: Int32, parent: Int32)],
-        newSession: Bool = false
+        newSession: Bool = false, diesWithParent: Bool? = nil
+    ) throws(ProcessError) -> pid_t {
+        try spawn(argv, environment: environment, files: files, newSession: newSession,
+                  deathSignal: (diesWithParent ?? !newSession) ? SIGKILL : 0, onSpawnerThread: true)
+    }
+
+    /// `spawn` with the death signal and the forking thread explicit; tests use it to show the
+    /// signal follows the forking thread.
+    package static func spawn(
+        _ argv: [String], environment: [String] = minimalEnvironment, files: [(child: Int32, parent: Int32)],
+        newSession: Bool, deathSignal: Int32, onSpawnerThread: Bool
     ) throws(ProcessError) -> pid_t {
         guard let executable = argv.first else { throw .system(operation: "start an empty command", errno: EINVAL) }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        var attr = posix_spawnattr_t()
-        posix_spawnattr_init(&attr)
-        defer { posix_spawnattr_destroy(&attr) }
-        // Move sources above every child slot first so one mapping never clobbers another's source.
-        var staged: [(child: Int32, temp: Int32)] = []
-        defer { for entry in staged { close(entry.temp) } }
-        for (child, parent) in files {
-            let temp = fcntl(parent, F_DUPFD_CLOEXEC, 100)
-            guard temp >= 0 else { throw .system(operation: "dup descriptor", errno: errno) }
-            staged.append((child, temp))
-        }
-        for (child, temp) in staged { posix_spawn_file_actions_adddup2(&actions, temp, child) }
-        let highest = staged.map(\.child).max() ?? 2
-        _ = LinuxCalls.addCloseFrom(&actions, max(3, highest + 1))
-        var flags = Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF)
-        if newSession { flags |= LinuxCalls.posixSpawnSetsid }
-        posix_spawnattr_setflags(&attr, flags)
-        var noSignals = sigset_t()
-        sigemptyset(&noSignals)
-        posix_spawnattr_setsigmask(&attr, &noSignals)
-        var defaults = sigset_t()
-        sigfillset(&defaults)
-        posix_spawnattr_setsigdefault(&attr, &defaults)
-
+        let children = files.map(\.child)
+        let parents = files.map(\.parent)
         var pid: pid_t = 0
         let code = withCStrings(argv) { cArgv in
-            withCStrings(environment) { cEnv in posix_spawn(&pid, executable, &actions, &attr, cArgv, cEnv) }
+            withCStrings(environment) { cEnv in
+                skiff_spawn(executable, cArgv, cEnv, children, parents, Int32(files.count),
+                            newSession ? 1 : 0, deathSignal, onSpawnerThread ? 1 : 0, &pid)
+            }
         }
         guard code == 0 else { throw .system(operation: "start \(executable)", errno: code) }
         return pid

@@ -7,11 +7,9 @@ import Glibc
 package enum LinuxCalls {
     package static let cloneNewNet: Int32 = 0x4000_0000
     package static let prSetChildSubreaper: Int32 = 36
-    package static let posixSpawnSetsid: Int16 = 0x80
 
     private typealias SetnsFn = @convention(c) (Int32, Int32) -> Int32
     private typealias PrctlFn = @convention(c) (Int32, UInt, UInt, UInt, UInt) -> Int32
-    private typealias CloseFromFn = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
 
     private static func symbol(_ name: String) -> UnsafeMutableRawPointer? {
         dlsym(dlopen(nil, RTLD_NOW), name)
@@ -19,8 +17,6 @@ package enum LinuxCalls {
 
     private static let setnsFn: SetnsFn? = symbol("setns").map { unsafeBitCast($0, to: SetnsFn.self) }
     private static let prctlFn: PrctlFn? = symbol("prctl").map { unsafeBitCast($0, to: PrctlFn.self) }
-    private static let closeFromFn: CloseFromFn? =
-        symbol("posix_spawn_file_actions_addclosefrom_np").map { unsafeBitCast($0, to: CloseFromFn.self) }
 
     /// Moves the calling thread into the namespace referred to by `fd`.
     package static func setns(_ fd: Int32, _ type: Int32) -> Int32 {
@@ -32,12 +28,6 @@ package enum LinuxCalls {
     package static func becomeChildSubreaper() -> Bool {
         guard let prctlFn else { return false }
         return prctlFn(prSetChildSubreaper, 1, 0, 0, 0) == 0
-    }
-
-    /// Closes every descriptor from `lowest` up in the spawned child (glibc ≥ 2.34).
-    package static func addCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ lowest: Int32) -> Bool {
-        guard let closeFromFn else { return false }
-        return closeFromFn(actions, lowest) == 0
     }
 
     package static func errorText(_ code: Int32 = errno) -> String {

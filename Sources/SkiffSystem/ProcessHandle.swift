@@ -16,9 +16,10 @@ package final class ProcessHandle: Sendable {
     /// Starts `argv` (see `ChildProcess.spawn`) and begins watching for its exit.
     package static func start(
         _ argv: [String], environment: [String] = ChildProcess.minimalEnvironment,
-        files: [(child: Int32, parent: Int32)], newSession: Bool = false
+        files: [(child: Int32, parent: Int32)], newSession: Bool = false, diesWithParent: Bool? = nil
     ) throws(ProcessError) -> ProcessHandle {
-        let pid = try ChildProcess.spawn(argv, environment: environment, files: files, newSession: newSession)
+        let pid = try ChildProcess.spawn(argv, environment: environment, files: files, newSession: newSession,
+                                         diesWithParent: diesWithParent)
         return ProcessHandle(watching: pid)
     }
 

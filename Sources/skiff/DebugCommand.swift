@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SkiffStore
+import SkiffSystem
 
 /// Internal helpers that tests drive as child processes (they need a process to kill).
 struct DebugCommand: AsyncParsableCommand {
@@ -8,7 +9,7 @@ struct DebugCommand: AsyncParsableCommand {
         commandName: "debug",
         abstract: "Internal: helpers for tests.",
         shouldDisplay: false,
-        subcommands: [StoreWriter.self]
+        subcommands: [StoreWriter.self, Spawn.self]
     )
 
     /// Writes keys to a SQLite store from several concurrent writers and prints `ack KEY REVISION`
@@ -37,6 +38,23 @@ struct DebugCommand: AsyncParsableCommand {
                 try await group.waitForAll()
             }
             await store.close()
+        }
+    }
+
+    /// Starts ARGV with `ChildProcess.spawn` from a task (a pool thread that may retire), prints
+    /// `child PID`, and stays until killed: the test kills this process and expects the child gone.
+    struct Spawn: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "spawn")
+        @Argument(parsing: .captureForPassthrough) var argv: [String]
+
+        func run() async throws {
+            let argv = argv.first == "--" ? Array(argv.dropFirst()) : argv
+            let devNull = open("/dev/null", O_RDWR | O_CLOEXEC)
+            let pid = try await Task.detached {
+                try ChildProcess.spawn(argv, files: [(0, devNull), (1, devNull), (2, devNull)])
+            }.value
+            FileHandle.standardOutput.write(Data("child \(pid)\n".utf8))
+            while true { try await Task.sleep(for: .seconds(3600)) }
         }
     }
 }

@@ -36,6 +36,10 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "HTTPS port of this host's kubelet API (0: any free port).") var kubeletPort: Int32 = 10250
     @Option(help: "How long a node may go without a heartbeat before it is marked Unknown (Go duration).") var nodeMonitorGracePeriod: String = "40s"
     @Option(help: "Pod network range; each node without a podCIDR gets a /24 of it (empty: none).") var clusterCIDR: String = "10.42.0.0/16"
+    @Option(help: "Maximum non-mutating requests in flight (429 beyond; 0 for no limit).") var maxRequestsInflight = 400
+    @Option(help: "Maximum mutating requests in flight (429 beyond; 0 for no limit).") var maxMutatingRequestsInflight = 200
+    @Option(help: "Seconds before a non-long-running request answers 504 Timeout.") var requestTimeout = 60
+    @Option(help: "Seconds a watch without timeoutSeconds lasts at least (up to twice that).") var minRequestTimeout = 1800
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -53,6 +57,10 @@ struct ServerCommand: AsyncParsableCommand {
             store: store, bindAddress: bindAddress, port: port, pki: pki,
             advertiseAddress: advertiseAddress, serviceCIDR: serviceCIDR, logger: logger)
         serverConfig.namespaceController = !disableControllers && ControllerManagerService.runs("namespace", controllers)
+        serverConfig.limits.maxReadOnlyInflight = maxRequestsInflight
+        serverConfig.limits.maxMutatingInflight = maxMutatingRequestsInflight
+        serverConfig.limits.requestTimeout = .seconds(max(1, requestTimeout))
+        serverConfig.limits.minRequestTimeout = .seconds(max(1, minRequestTimeout))
         let server = APIServer(config: serverConfig)
         let host = bindAddress == "0.0.0.0" ? "127.0.0.1" : bindAddress
         let url = "https://\(host.contains(":") ? "[\(host)]" : host):\(port)"

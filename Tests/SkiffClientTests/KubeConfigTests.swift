@@ -91,4 +91,30 @@ struct KubeConfigTests {
     func missingFile() {
         #expect(throws: ClientError.self) { try KubeConfig.load(path: "/nonexistent/kubeconfig") }
     }
+
+    @Test("a billion-laughs kubeconfig fails at go-yaml's alias budget instead of expanding (fuzz corpus kubeconfig/billion-laughs.yaml)")
+    func billionLaughs() {
+        var text = "kind: Config\ncurrent-context: c\na: &a [x,x,x,x,x,x,x,x,x]\n"
+        var previous = "a"
+        for name in ["b", "c", "d", "e", "f", "g", "h"] {
+            text += "\(name): &\(name) [" + Array(repeating: "*\(previous)", count: 9).joined(separator: ",") + "]\n"
+            previous = name
+        }
+        text += "contexts: [*h]\n"
+        do {
+            _ = try KubeConfig.parse(text)
+            Issue.record("expected an error")
+        } catch let e as ClientError {
+            #expect(e.message.contains("excessive aliasing"), "\(e.message)")
+        } catch {
+            Issue.record("unexpected error \(error)")
+        }
+        // Ordinary anchors still work.
+        let anchored = """
+            current-context: c
+            contexts: [{name: c, context: &ctx {cluster: k}}, {name: d, context: *ctx}]
+            clusters: [{name: k, cluster: {server: 'https://x'}}]
+            """
+        #expect((try? KubeConfig.parse(anchored))?.server == "https://x")
+    }
 }

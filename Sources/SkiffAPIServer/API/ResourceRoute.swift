@@ -1,6 +1,6 @@
 /// A parsed resource URL: `/api/v1/[namespaces/{ns}/]{plural}[/{name}[/{subresource}]]` or the
 /// same under `/apis/{group}/{version}`.
-struct ResourceRoute: Sendable, Equatable {
+package struct ResourceRoute: Sendable, Equatable {
     var group: String
     var version: String
     var namespace: String?
@@ -11,7 +11,7 @@ struct ResourceRoute: Sendable, Equatable {
     /// `path` is the raw (still percent-encoded) path: it is split first and each segment decoded
     /// afterwards, so `%2F` cannot add a segment: it stays inside one, where no resource, namespace
     /// or name can match it (`hasEncodedSlash`, 404). Undecodable segments match no route.
-    static func parse(_ path: String) -> ResourceRoute? {
+    package static func parse(_ path: String) -> ResourceRoute? {
         var segments: [String] = []
         for raw in path.split(separator: "/", omittingEmptySubsequences: true) {
             guard let segment = String(raw).removingPercentEncoding else { return nil }

@@ -18,6 +18,13 @@ actor WatchCache {
 
     let resource: ResourceInfo
     let windowCapacity: Int
+    /// Frames one watcher may have queued beyond its initial events. A watcher that stops
+    /// reading is terminated when its queue is full (its stream ends, the client re-watches from
+    /// the last revision it saw, or re-lists on 410), as kube-apiserver's cacheWatcher does,
+    /// rather than buffering without bound.
+    let watcherCapacity: Int
+    /// Watchers terminated for not keeping up (for tests and logs).
+    private(set) var terminatedSlowWatchers = 0
     private var objects: [String: CachedObject] = [:]
     private var sortedKeys: [String]?
     /// Revision of the last applied event (or of the initial list).
@@ -33,10 +40,28 @@ actor WatchCache {
     private var loading: Bool
     private var pending: [Event] = []
 
-    init(resource: ResourceInfo, windowCapacity: Int = 4096, loading: Bool = false) {
+    init(resource: ResourceInfo, windowCapacity: Int = 4096, watcherCapacity: Int = 1000, loading: Bool = false) {
         self.resource = resource
         self.windowCapacity = windowCapacity
+        self.watcherCapacity = max(1, watcherCapacity)
         self.loading = loading
+    }
+
+    /// Queues `frame` for watcher `id`; a watcher whose queue is full, or whose consumer is gone,
+    /// is removed and its stream finished. The frames it was sent are a prefix of the events, so
+    /// a client resuming from the last one it read misses nothing.
+    private func send(_ frame: WatchFrame, to id: Int) {
+        guard let w = watchers[id] else { return }
+        switch w.continuation.yield(frame) {
+        case .enqueued: return
+        case .dropped:
+            terminatedSlowWatchers += 1
+            watchers.removeValue(forKey: id)?.continuation.finish()
+        case .terminated:
+            watchers.removeValue(forKey: id)
+        @unknown default:
+            return
+        }
     }
 
     var count: Int { objects.count }
@@ -86,11 +111,11 @@ actor WatchCache {
         appendToWindow(event)
         guard !watchers.isEmpty else { return }
         var lines: [String: [UInt8]] = [:]
-        for (_, w) in watchers {
+        for (id, w) in watchers {
             guard let type = Self.type(of: event, for: w.filter) else { continue }
             let line = lines[type] ?? WatchLine.event(type: type, objectBytes: event.object.bytes)
             lines[type] = line
-            w.continuation.yield(.event(type: type, object: event.object, line: line))
+            send(.event(type: type, object: event.object, line: line), to: id)
         }
     }
 
@@ -177,24 +202,28 @@ actor WatchCache {
     /// state then a BOOKMARK marking the end of the initial events.
     func watch(filter: ObjectFilter, from: Int64?, initialEvents: Bool, floor: Int64)
         -> Result<(AsyncStream<WatchFrame>, id: Int), APIError> {
-        let (stream, continuation) = AsyncStream<WatchFrame>.makeStream()
+        // The initial frames are counted first: the queue holds all of them plus `watcherCapacity`.
+        var initial: [WatchFrame] = []
         let revision = max(applied, floor)
         if initialEvents || from == nil {
             for key in sorted(prefix: resource.keyPrefix(namespace: filter.namespace)) {
                 guard let o = objects[key], filter.matches(o) else { continue }
-                continuation.yield(.event(type: "ADDED", object: o, line: WatchLine.event(type: "ADDED", objectBytes: o.bytes)))
+                initial.append(.event(type: "ADDED", object: o, line: WatchLine.event(type: "ADDED", objectBytes: o.bytes)))
             }
-            if initialEvents { continuation.yield(.bookmark(revision: revision, initialEventsEnd: true)) }
+            if initialEvents { initial.append(.bookmark(revision: revision, initialEventsEnd: true)) }
         } else if let from {
             if from < windowStart {
                 return .failure(.gone("too old resource version: \(from) (\(windowStart + 1))"))
             }
             for event in eventsAfter(from) {
                 guard let type = Self.type(of: event, for: filter) else { continue }
-                continuation.yield(.event(type: type, object: event.object,
-                                          line: WatchLine.event(type: type, objectBytes: event.object.bytes)))
+                initial.append(.event(type: type, object: event.object,
+                                      line: WatchLine.event(type: type, objectBytes: event.object.bytes)))
             }
         }
+        let (stream, continuation) = AsyncStream<WatchFrame>.makeStream(
+            bufferingPolicy: .bufferingOldest(initial.count + watcherCapacity))
+        for frame in initial { continuation.yield(frame) }
         nextWatcherID += 1
         let id = nextWatcherID
         watchers[id] = Watcher(filter: filter, continuation: continuation)
@@ -204,7 +233,7 @@ actor WatchCache {
     /// Queues a progress BOOKMARK on one watcher's frame stream, behind every event already sent
     /// to it. `floor` is a clock reading: every event up to it was applied (and queued) before.
     func bookmark(id: Int, floor: Int64) {
-        watchers[id]?.continuation.yield(.bookmark(revision: max(applied, floor), initialEventsEnd: false))
+        send(.bookmark(revision: max(applied, floor), initialEventsEnd: false), to: id)
     }
 
     func stopWatch(id: Int) {

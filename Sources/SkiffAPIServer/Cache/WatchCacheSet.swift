@@ -12,11 +12,16 @@ final class WatchCacheSet: Sendable {
     private let caches: Mutex<[String: WatchCache]>
     private let store: any Store
     private let logger: Logger
+    /// Events a watcher may have queued before it is cut off (`APIServerConfig.watcherBufferCapacity`).
+    private let watcherCapacity: Int
 
-    init(resources: [ResourceInfo], store: any Store, logger: Logger) {
+    init(resources: [ResourceInfo], store: any Store, logger: Logger, watcherCapacity: Int = 1000) {
         var caches: [String: WatchCache] = [:]
-        for r in resources where r.persisted && r.storageVersion == nil { caches[r.keyPrefix] = WatchCache(resource: r) }
+        for r in resources where r.persisted && r.storageVersion == nil {
+            caches[r.keyPrefix] = WatchCache(resource: r, watcherCapacity: watcherCapacity)
+        }
         self.caches = Mutex(caches)
+        self.watcherCapacity = watcherCapacity
         self.store = store
         self.logger = logger
     }
@@ -30,7 +35,7 @@ final class WatchCacheSet: Sendable {
     /// after R.
     func add(_ resource: ResourceInfo) async throws {
         SelectableFields.forget(resource)
-        let cache = WatchCache(resource: resource, loading: true)
+        let cache = WatchCache(resource: resource, watcherCapacity: watcherCapacity, loading: true)
         let replaced = caches.withLock { caches -> WatchCache? in
             let old = caches[resource.keyPrefix]
             caches[resource.keyPrefix] = cache

@@ -11,13 +11,13 @@ import CYaml
 /// JSON nesting by the JSON parser's limit (1000 levels), YAML nesting by libyaml's limit (1000 levels) and
 /// `YAMLComposer.maximumDepth`, YAML alias expansion by go-yaml's budget (`YAMLComposer`),
 /// protobuf by `ProtobufEnvelope.maximumDepth` and overflow-safe length checks.
-enum BodyDecoder {
+package enum BodyDecoder {
     static func mediaType(_ contentType: String?) -> String {
         guard let contentType else { return "application/json" }
         return contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
     }
 
-    static func decode(_ body: [UInt8], contentType: String?) throws(APIError) -> JSONValue {
+    package static func decode(_ body: [UInt8], contentType: String?) throws(APIError) -> JSONValue {
         if body.isEmpty { throw .badRequest("the request body is empty") }
         switch mediaType(contentType) {
         case "application/json", "", "*/*", "text/plain", "application/merge-patch+json",

@@ -36,27 +36,9 @@ extension RequestHandler {
             return .full(status: status, headers: headers, body: convertOut(value, served: served, storage: storage).serialized())
         case .stream(let status, let headers, let chunks):
             guard isJSON(headers) else { return response }
-            let (converted, continuation) = AsyncStream.makeStream(of: [UInt8].self)
-            let pump = Task {
-                // Watch events are newline-terminated JSON documents; chunks may split or join them.
-                var pending: [UInt8] = []
-                for await chunk in chunks {
-                    pending += chunk
-                    var start = 0
-                    var out: [UInt8] = []
-                    while let newline = pending[start...].firstIndex(of: 10) {
-                        let line = Array(pending[start..<newline])
-                        if let event = try? JSONValue.parse(line) { out += convertOut(event, served: served, storage: storage).serialized() } else { out += line }
-                        out.append(10)
-                        start = newline + 1
-                    }
-                    pending.removeFirst(start)
-                    if !out.isEmpty { continuation.yield(out) }
-                }
-                if !pending.isEmpty { continuation.yield(pending) }
-                continuation.finish()
-            }
-            continuation.onTermination = { _ in pump.cancel() }
+            // Pulled line by line as the connection asks, so no queue grows here (see WatchSource).
+            let source = LineConverter(chunks: chunks) { convertOut($0, served: served, storage: storage) }
+            let converted = AsyncStream<[UInt8]>(unfolding: { await source.next() })
             return .stream(status: status, headers: headers, chunks: converted)
         }
     }
@@ -107,5 +89,40 @@ extension RequestHandler {
             return .object(fields)
         }
         return value
+    }
+}
+
+/// Converts newline-terminated JSON documents (watch events) pulled from `chunks`, which may split
+/// or join them. Only one unfolding closure calls `next`, one call at a time.
+final class LineConverter: @unchecked Sendable {
+    private var iterator: AsyncStream<[UInt8]>.AsyncIterator
+    private let convert: @Sendable (JSONValue) -> JSONValue
+    private var pending: [UInt8] = []
+    private var done = false
+
+    init(chunks: AsyncStream<[UInt8]>, convert: @escaping @Sendable (JSONValue) -> JSONValue) {
+        iterator = chunks.makeAsyncIterator()
+        self.convert = convert
+    }
+
+    func next() async -> [UInt8]? {
+        while !done {
+            guard let chunk = await iterator.next() else {
+                done = true
+                return pending.isEmpty ? nil : pending
+            }
+            pending += chunk
+            var start = 0
+            var out: [UInt8] = []
+            while let newline = pending[start...].firstIndex(of: 10) {
+                let line = Array(pending[start..<newline])
+                if let event = try? JSONValue.parse(line) { out += convert(event).serialized() } else { out += line }
+                out.append(10)
+                start = newline + 1
+            }
+            pending.removeFirst(start)
+            if !out.isEmpty { return out }
+        }
+        return nil
     }
 }

@@ -28,33 +28,28 @@ extension RequestHandler {
             try await waitForFreshness(rvText)
             from = n
         }
-        let timeout = Int(request.query["timeoutSeconds"] ?? "").map { max(1, $0) } ?? 1800
+        // timeoutSeconds, else --min-request-timeout with jitter (upstream's ListResource).
+        let timeout = Int(request.query["timeoutSeconds"] ?? "").flatMap { $0 > 0 ? Duration.seconds($0) : nil }
+            ?? limiter.watchTimeout()
         let cache = try cache(r)
         let opened = await cache.watch(filter: filter, from: from, initialEvents: initialEvents, floor: caches.clock.current)
         let contentType = form == .object ? "application/json" : (form == .partialMetadata ? "application/json" : ResponseForm.tableContentType)
-        let (chunks, output) = AsyncStream<[UInt8]>.makeStream()
         switch opened {
         case .failure(let error):
+            let (chunks, output) = AsyncStream<[UInt8]>.makeStream()
             output.yield(WatchLine.event(type: "ERROR", objectBytes: error.status.serialized()))
             output.finish()
             return .stream(status: 200, headers: [("Content-Type", contentType)], chunks: chunks)
         case .success(let (frames, id)):
-            let encoder = WatchEncoder(resource: r, form: form)
             let clock = caches.clock
-            let pump = Task {
+            let interval = bookmarkInterval
+            // Ends the watch at its timeout and queues progress bookmarks; stopping the watch
+            // finishes the frame stream, which ends the response. Cancelled when the response
+            // ends first (client gone, error frame).
+            let control = Task {
                 await withTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        var encoder = encoder
-                        for await frame in frames {
-                            if let line = encoder.encode(frame) { output.yield(line) }
-                            if case .error = frame { break }
-                        }
-                    }
-                    group.addTask {
-                        try? await Task.sleep(for: .seconds(timeout))
-                    }
+                    group.addTask { try? await Task.sleep(for: timeout) }
                     if bookmarks {
-                        let interval = bookmarkInterval
                         group.addTask {
                             // The cache enqueues the bookmark behind this watcher's pending events, so
                             // it never overtakes one (a client resuming from it would miss that event).
@@ -68,12 +63,42 @@ extension RequestHandler {
                     await group.next()
                     group.cancelAll()
                 }
-                output.finish()
                 await cache.stopWatch(id: id)
             }
-            output.onTermination = { _ in pump.cancel() }
+            // Lines are encoded only when the connection asks for the next one, so nothing queues
+            // between the cache's bounded per-watcher queue and the socket: a client that stops
+            // reading fills that queue and is terminated there.
+            let source = WatchSource(frames: frames, encoder: WatchEncoder(resource: r, form: form),
+                                     onEnd: { control.cancel() })
+            let chunks = AsyncStream<[UInt8]>(unfolding: { await source.next() }, onCancel: { control.cancel() })
             return .stream(status: 200, headers: [("Content-Type", contentType)], chunks: chunks)
         }
+    }
+}
+
+/// The pull side of one watch: the next frame from the cache, encoded. Only the response
+/// stream's unfolding closure calls `next`, one call at a time (an iterator is never shared).
+final class WatchSource: @unchecked Sendable {
+    private var iterator: AsyncStream<WatchFrame>.AsyncIterator
+    private var encoder: WatchEncoder
+    private var finished = false
+    private let onEnd: @Sendable () -> Void
+
+    init(frames: AsyncStream<WatchFrame>, encoder: WatchEncoder, onEnd: @escaping @Sendable () -> Void) {
+        iterator = frames.makeAsyncIterator()
+        self.encoder = encoder
+        self.onEnd = onEnd
+    }
+
+    func next() async -> [UInt8]? {
+        while !finished {
+            guard let frame = await iterator.next() else { break }
+            if case .error = frame { finished = true }
+            if let line = encoder.encode(frame) { return line }
+        }
+        finished = true
+        onEnd()
+        return nil
     }
 }
 

@@ -17,13 +17,15 @@ final class RequestHandler: Sendable {
     let bookmarkInterval: Duration
     /// Namespace content is deleted by the namespace controller, not by the DELETE itself.
     let namespaceController: Bool
+    let limiter: InflightLimiter
     let logger: Logger
     /// How streaming subresources reach kubelets (nil without a PKI: they answer 503).
     let nodeConnection: NodeConnection?
 
     init(registry: ResourceRegistry, store: any Store, caches: WatchCacheSet, authenticator: Authenticator,
          allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30),
-         namespaceController: Bool = false, logger: Logger, nodeConnection: NodeConnection? = nil) {
+         namespaceController: Bool = false, limits: RequestLimits = RequestLimits(), logger: Logger,
+         nodeConnection: NodeConnection? = nil) {
         self.nodeConnection = nodeConnection
         self.registry = registry
         self.store = store
@@ -34,6 +36,7 @@ final class RequestHandler: Sendable {
         self.serverAddress = serverAddress
         self.bookmarkInterval = bookmarkInterval
         self.namespaceController = namespaceController
+        self.limiter = InflightLimiter(limits: limits)
         self.logger = logger
     }
 
@@ -48,21 +51,52 @@ final class RequestHandler: Sendable {
         if request.user == nil, !Self.anonymousPaths.contains(request.path) {
             response = .error(APIError(code: 401, reason: .unauthorized, message: "Unauthorized"))
         } else {
-            do throws(APIError) {
-                if let route {
-                    response = try await handleResource(route, request)
-                } else {
-                    response = try await handleNonResource(request)
-                }
-            } catch {
-                response = .error(error)
-            }
+            response = await limited(request, route: route)
         }
         let elapsed = ContinuousClock.now - started
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         let (verb, resource) = metricLabels(request, route: route)
         metrics.record(verb: verb, resource: resource, code: response.statusCode, seconds: seconds)
         return response
+    }
+
+    /// The `--max-requests-inflight` filter and the request deadline, in upstream's order (after
+    /// authentication). Long-running requests (watch, exec, logs, …) are neither counted nor timed
+    /// out here; `system:masters` is not counted, as upstream exempts it.
+    private func limited(_ request: APIRequest, route: ResourceRoute?) async -> APIResponse {
+        if InflightLimiter.isLongRunning(request, route: route) { return await serve(request, route: route) }
+        let counted = request.user?.groups.contains("system:masters") != true
+        let mutating = InflightLimiter.isMutating(request)
+        if counted {
+            guard limiter.acquire(mutating: mutating) else { return InflightLimiter.tooManyRequests }
+        }
+        defer { if counted { limiter.release(mutating: mutating) } }
+        let timeout: Duration
+        do throws(APIError) { timeout = try limiter.deadline(for: request) } catch { return .error(error) }
+        // The handler is cancelled at the deadline; its stores and caches give up at their next
+        // suspension point, so the group (and the slot) ends promptly too.
+        return await withTaskGroup(of: APIResponse?.self) { group in
+            group.addTask { await self.serve(request, route: route) }
+            group.addTask {
+                guard (try? await Task.sleep(for: timeout)) != nil else { return nil }
+                return InflightLimiter.timedOut()
+            }
+            var response = InflightLimiter.timedOut()
+            for await finished in group {
+                if let finished { response = finished; break }
+            }
+            group.cancelAll()
+            return response
+        }
+    }
+
+    private func serve(_ request: APIRequest, route: ResourceRoute?) async -> APIResponse {
+        do throws(APIError) {
+            if let route { return try await handleResource(route, request) }
+            return try await handleNonResource(request)
+        } catch {
+            return .error(error)
+        }
     }
 
     private static let metricVerbs: Set<String> = ["GET", "LIST", "WATCH", "POST", "PUT", "PATCH", "DELETE", "DELETECOLLECTION",

@@ -28,6 +28,10 @@ public struct APIServerConfig: Sendable {
     /// only marks it Terminating and the controller empties it; otherwise the server empties
     /// it itself (tests of the server alone).
     public var namespaceController = false
+    /// In-flight limits and request timeouts (kube-apiserver's flags of the same names).
+    public var limits = RequestLimits()
+    /// Events a watcher may have queued before it is terminated for not reading.
+    public var watcherBufferCapacity = 1000
     public var logger: Logger
 
     public init(store: any Store, bindAddress: String = "127.0.0.1", port: Int = 6443, pki: ClusterPKI? = nil,
@@ -63,12 +67,14 @@ public final class APIServer: Service, Sendable {
         if let token = config.pki?.adminToken, !token.isEmpty {
             authenticator.addToken(token, user: UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"]))
         }
-        let caches = WatchCacheSet(resources: registry.all, store: config.store, logger: config.logger)
+        let caches = WatchCacheSet(resources: registry.all, store: config.store, logger: config.logger,
+                                   watcherCapacity: config.watcherBufferCapacity)
         let advertise = config.advertiseAddress ?? config.bindAddress
         handler = RequestHandler(
             registry: registry, store: config.store, caches: caches, authenticator: authenticator,
             allocator: ServiceAllocator(cidr: config.serviceCIDR), serverAddress: "\(advertise):\(config.port)",
-            bookmarkInterval: config.bookmarkInterval, namespaceController: config.namespaceController, logger: config.logger,
+            bookmarkInterval: config.bookmarkInterval, namespaceController: config.namespaceController,
+            limits: config.limits, logger: config.logger,
             nodeConnection: config.pki.map(NodeConnection.init(pki:)))
     }
 
@@ -110,7 +116,8 @@ public final class APIServer: Service, Sendable {
             let tls: NIOSSLContext? = try config.pki.map(Self.tlsContext)
             let insecureUser = tls == nil ? config.insecureUser : nil
             let handler = self.handler
-            let http = HTTPServer(maxBodyBytes: config.maxRequestBodyBytes, logger: config.logger) { request, peer in
+            let http = HTTPServer(maxBodyBytes: config.maxRequestBodyBytes, headerReadTimeout: config.limits.headerReadTimeout,
+                                  idleTimeout: config.limits.idleTimeout, logger: config.logger) { request, peer in
                 await handler.handle(request, peer: peer ?? insecureUser)
             }
             let channel = try await http.bind(host: config.bindAddress, port: config.port, tls: tls,

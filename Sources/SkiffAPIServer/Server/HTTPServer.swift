@@ -12,11 +12,20 @@ final class HTTPServer: Sendable {
     typealias Respond = @Sendable (APIRequest, _ peer: UserInfo?) async -> APIResponse
 
     let maxBodyBytes: Int
+    /// A connection must deliver a request's head this long after it opens (slowloris).
+    let headerReadTimeout: TimeAmount
+    /// A kept-alive connection may wait this long for its next request's head.
+    let idleTimeout: TimeAmount
     let respond: Respond
     let logger: Logger
 
-    init(maxBodyBytes: Int, logger: Logger, respond: @escaping Respond) {
+    init(maxBodyBytes: Int, headerReadTimeout: Duration = .seconds(32), idleTimeout: Duration = .seconds(90),
+         logger: Logger, respond: @escaping Respond) {
         self.maxBodyBytes = maxBodyBytes
+        self.headerReadTimeout = .nanoseconds(Int64(headerReadTimeout.components.seconds) * 1_000_000_000
+            + headerReadTimeout.components.attoseconds / 1_000_000_000)
+        self.idleTimeout = .nanoseconds(Int64(idleTimeout.components.seconds) * 1_000_000_000
+            + idleTimeout.components.attoseconds / 1_000_000_000)
         self.logger = logger
         self.respond = respond
     }
@@ -32,7 +41,8 @@ final class HTTPServer: Sendable {
                     if let tls {
                         try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls))
                     }
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    // Protocol errors are answered by HTTPConnectionHandler (431 for oversized headers).
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: false)
                     try channel.pipeline.syncOperations.addHandler(HTTPConnectionHandler(server: server))
                 }
             }
@@ -64,23 +74,61 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
     private let server: HTTPServer
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
-    private var tooLarge = false
+    /// The current request was answered early (413) and the connection closes: ignore the rest.
+    private var rejected = false
     private var task: Task<Void, Never>?
     private var peer: UserInfo??
 
+    /// Closes the connection when the head of the next request does not arrive in time: from
+    /// the connection's start (Go's ReadHeaderTimeout, 32 s in kube-apiserver) and after each
+    /// response (its IdleTimeout, 90 s). Disarmed while a request is being served.
+    private var deadline: Scheduled<Void>?
+
+    /// Fired through the pipeline when a response's last byte was written on a kept-alive connection.
+    struct ResponseFinished {}
+
     init(server: HTTPServer) { self.server = server }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { arm(context, server.headerReadTimeout) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        arm(context, server.headerReadTimeout)
+        context.fireChannelActive()
+    }
+
+    private func arm(_ context: ChannelHandlerContext, _ after: TimeAmount) {
+        deadline?.cancel()
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: after) { bound.value.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ResponseFinished {
+            arm(context, server.idleTimeout)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if rejected { return }
         switch unwrapInboundIn(data) {
         case .head(let h):
+            deadline?.cancel()
+            deadline = nil
             head = h
             body = []
-            tooLarge = false
+            // A declared body over the limit is refused before any of it is read (as Go's
+            // MaxBytesReader would after reading the limit); the connection then closes, so the
+            // client cannot make us read the rest.
+            if let length = h.headers.first(name: "content-length").flatMap(Int.init), length > server.maxBodyBytes {
+                reject(context: context, version: h.version, status: 413, message: tooLargeMessage)
+            }
         case .body(var buffer):
-            if tooLarge { return }
             if body.count + buffer.readableBytes > server.maxBodyBytes {
-                tooLarge = true
-                body = []
+                reject(context: context, version: head?.version ?? .http1_1, status: 413, message: tooLargeMessage)
             } else if let bytes = buffer.readBytes(length: buffer.readableBytes) {
                 body.append(contentsOf: bytes)
             }
@@ -89,6 +137,29 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
             self.head = nil
             dispatch(context: context, head: head)
         }
+    }
+
+    private var tooLargeMessage: String { "Request entity too large: limit is \(server.maxBodyBytes)" }
+
+    /// Answers at once and closes the connection (the request is never handled): a Status for
+    /// 413 as kube-apiserver's body limit, plain text for protocol errors as Go's server.
+    private func reject(context: ChannelHandlerContext, version: HTTPVersion, status: Int, message: String) {
+        rejected = true
+        head = nil
+        body = []
+        let bytes = status == 413
+            ? APIError(code: status, reason: .requestEntityTooLarge, message: message).status.serialized()
+            : Array("\(status) \(message)".utf8)
+        let headers = HTTPHeaders([("Content-Type", status == 413 ? "application/json" : "text/plain; charset=utf-8"),
+                                   ("Content-Length", String(bytes.count)), ("Connection", "close"),
+                                   ("Cache-Control", "no-cache, private")])
+        context.write(NIOAny(HTTPServerResponsePart.head(HTTPResponseHead(
+            version: version, status: HTTPResponseStatus(statusCode: status), headers: headers))), promise: nil)
+        var buffer = context.channel.allocator.buffer(capacity: bytes.count)
+        buffer.writeBytes(bytes)
+        context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
+        let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+        context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil))).whenComplete { _ in bound.value.close(promise: nil) }
     }
 
     private func dispatch(context: ChannelHandlerContext, head: HTTPRequestHead) {
@@ -104,32 +175,28 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
         let keepAlive = head.isKeepAlive
         let request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body, user: nil)
         body = []
-        let tooLarge = self.tooLarge
         let server = self.server
         let peerUser = peer ?? nil
         let loop = context.eventLoop
         let bound = NIOLoopBound(context, eventLoop: loop)
         let version = head.version
-        task = HTTPConnectionHandler.start(request, peer: peerUser, tooLarge: tooLarge, server: server, bound: bound,
+        task = HTTPConnectionHandler.start(request, peer: peerUser, server: server, bound: bound,
                                            loop: loop, version: version, keepAlive: keepAlive)
     }
 
-    private static func start(_ request: APIRequest, peer: UserInfo?, tooLarge: Bool, server: HTTPServer,
+    private static func start(_ request: APIRequest, peer: UserInfo?, server: HTTPServer,
                               bound: NIOLoopBound<ChannelHandlerContext>, loop: any EventLoop,
                               version: HTTPVersion, keepAlive: Bool) -> Task<Void, Never> {
         Task {
-            await process(request, peer: peer, tooLarge: tooLarge, server: server, bound: bound, loop: loop,
+            await process(request, peer: peer, server: server, bound: bound, loop: loop,
                           version: version, keepAlive: keepAlive)
         }
     }
 
-    private static func process(_ request: APIRequest, peer: UserInfo?, tooLarge: Bool, server: HTTPServer,
+    private static func process(_ request: APIRequest, peer: UserInfo?, server: HTTPServer,
                                 bound: NIOLoopBound<ChannelHandlerContext>, loop: any EventLoop,
                                 version: HTTPVersion, keepAlive: Bool) async {
-        let response = tooLarge
-            ? APIResponse.error(APIError(code: 413, reason: .requestEntityTooLarge,
-                                         message: "Request entity too large: limit is \(server.maxBodyBytes)"))
-            : await server.respond(request, peer)
+        let response = await server.respond(request, peer)
         await write(response, to: bound, loop: loop, version: version, keepAlive: keepAlive)
     }
 
@@ -149,7 +216,13 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
                 buffer.writeBytes(body)
                 context.write(NIOAny(HTTPServerResponsePart.body(.byteBuffer(buffer))), promise: nil)
                 let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-                if !keepAlive { done.whenComplete { _ in bound.value.close(promise: nil) } }
+                done.whenComplete { _ in
+                    if keepAlive {
+                        bound.value.channel.pipeline.fireUserInboundEventTriggered(ResponseFinished())
+                    } else {
+                        bound.value.close(promise: nil)
+                    }
+                }
             }
         case .stream(let status, let headers, let chunks):
             let started: EventLoopFuture<Void> = loop.flatSubmit {
@@ -173,18 +246,37 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
             loop.execute {
                 let context = bound.value
                 let done = context.writeAndFlush(NIOAny(HTTPServerResponsePart.end(nil)))
-                if !keepAlive { done.whenComplete { _ in bound.value.close(promise: nil) } }
+                done.whenComplete { _ in
+                    if keepAlive {
+                        bound.value.channel.pipeline.fireUserInboundEventTriggered(ResponseFinished())
+                    } else {
+                        bound.value.close(promise: nil)
+                    }
+                }
             }
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        deadline = nil
         task?.cancel()
         task = nil
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request the parser refused gets an answer when none is being written: 431 for a
+        // request line plus headers over llhttp's 80 KiB (Go answers 431 past its 1 MiB
+        // MaxHeaderBytes), 400 for anything else malformed. Then the connection closes.
+        if let parse = error as? HTTPParserError, task == nil, !rejected {
+            if parse == .headerOverflow {
+                reject(context: context, version: .http1_1, status: 431, message: "Request Header Fields Too Large")
+            } else {
+                reject(context: context, version: .http1_1, status: 400, message: "Bad Request: \(parse)")
+            }
+            return
+        }
         task?.cancel()
         context.close(promise: nil)
     }

@@ -5,8 +5,8 @@ import SkiffAPI
 /// Foundation's JSONDecoder on the same bytes. Semantics follow JSONDecoder: integers decode
 /// only from integral numbers in range, `Double` from any number, `null` is absent for
 /// `decodeIfPresent`; errors are `DecodingError`s with the coding path.
-enum JSONValueDecoder {
-    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+package enum JSONValueDecoder {
+    package static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         if T.self == JSONValue.self, let v = value as? T { return v }
         return try T(from: ValueDecoder(value: value, codingPath: []))
     }

@@ -43,6 +43,9 @@ public enum KubeConfig {
     /// Parses kubeconfig YAML text.
     public static func parse(_ text: String, context: String? = nil, baseDirectory: String = ".") throws -> RESTConfig {
         let root: Any?
+        do throws(YAMLAliasBudget.Exceeded) { try YAMLAliasBudget.check(text) } catch {
+            throw fail("kubeconfig is not valid YAML: yaml: document contains excessive aliasing")
+        }
         do { root = try Yams.load(yaml: text) } catch {
             throw fail("kubeconfig is not valid YAML: \(error)")
         }

@@ -30,7 +30,7 @@ extension ImageConfig {
     }
 
     /// `NAME=value` → (NAME, value); an entry without `=` is a name with an empty value.
-    static func splitEnvironmentEntry(_ entry: String) -> (String, String) {
+    package static func splitEnvironmentEntry(_ entry: String) -> (String, String) {
         guard let equals = entry.firstIndex(of: "=") else { return (entry, "") }
         return (String(entry[..<equals]), String(entry[entry.index(after: equals)...]))
     }

@@ -24,9 +24,9 @@ import Glibc
 ///   apparent size can exceed what the stream carried.
 /// Ownership (numeric), permission bits (including setuid) and modification times are kept, as
 /// `tar --numeric-owner -xp` keeps them.
-struct LayerExtractor {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+package struct LayerExtractor {
+    package struct Failure: Error, CustomStringConvertible {
+        package var description: String
         init(_ description: String) { self.description = description }
     }
 
@@ -36,13 +36,13 @@ struct LayerExtractor {
 
     let root: Int32
     let maxBytes: Int64
-    private(set) var skipped: [String] = []
+    package private(set) var skipped: [String] = []
     /// Whether the archive's end marker (a zero block) was read, rather than input just ending.
     private(set) var sawEndMarker = false
     private var directories: [(path: [String], header: Header)] = []
 
     /// `root` is an open directory descriptor; it stays owned by the caller.
-    init(root: Int32, maxBytes: Int64) {
+    package init(root: Int32, maxBytes: Int64) {
         self.root = root
         self.maxBytes = maxBytes
     }
@@ -60,7 +60,7 @@ struct LayerExtractor {
     }
 
     /// Reads the whole archive from `source` and extracts it.
-    mutating func extract(from source: TarByteSource) throws(Failure) {
+    package mutating func extract(from source: TarByteSource) throws(Failure) {
         var consumed: Int64 = 0
         var pax: [String: String] = [:]
         var longName: String?
@@ -390,13 +390,13 @@ struct LayerExtractor {
 }
 
 /// A blocking, buffered reader over a file descriptor (a layer file or a decompressor's stdout).
-final class TarByteSource {
+package final class TarByteSource {
     private let fd: Int32
     private var buffer = [UInt8](repeating: 0, count: 1 << 20)
     private var start = 0
     private var end = 0
 
-    init(fd: Int32) { self.fd = fd }
+    package init(fd: Int32) { self.fd = fd }
 
     private func fill() throws(LayerExtractor.Failure) -> Bool {
         if start < end { return true }

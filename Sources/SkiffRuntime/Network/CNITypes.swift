@@ -50,7 +50,7 @@ struct CNIPluginConfig: Encodable, Sendable {
 }
 
 /// A plugin's result (CNI 1.0 `Result`): interfaces, addresses, routes, DNS.
-struct CNIResult: Codable, Sendable, Equatable {
+package struct CNIResult: Codable, Sendable, Equatable {
     var cniVersion: String?
     var interfaces: [Interface]?
     var ips: [IP]?
@@ -85,17 +85,17 @@ struct CNIResult: Codable, Sendable, Equatable {
         var options: [String]?
     }
 
-    static func parse(_ json: String) -> CNIResult? {
+    package static func parse(_ json: String) -> CNIResult? {
         try? JSONDecoder().decode(CNIResult.self, from: Data(json.utf8))
     }
 }
 
 /// A plugin's error report (CNI `Error`: `{"code": …, "msg": …, "details": …}`); only the
 /// message is read.
-struct CNIErrorResult: Decodable, Sendable {
+package struct CNIErrorResult: Decodable, Sendable {
     var msg: String?
 
-    static func parse(_ json: String) -> CNIErrorResult? {
+    package static func parse(_ json: String) -> CNIErrorResult? {
         try? JSONDecoder().decode(CNIErrorResult.self, from: Data(json.utf8))
     }
 }
