@@ -290,3 +290,22 @@ def test_selector_that_does_not_match_the_template_is_refused(kubectl, namespace
     assert 'The Deployment "web" is invalid' in result.stderr
     assert "spec.template.metadata.labels: Invalid value: map[string]string{\"app\":\"web\"}: `selector` does not match template `labels`" in result.stderr, result.stderr
     assert kubectl.run("get", "deployment", "web", "-n", namespace, check=False).returncode != 0
+
+
+def test_progress_deadline_exceeded(kubectl, namespace, nodes):
+    kubectl("apply", "-f", "-", input=manifest(namespace, 2))
+    rollout_status(kubectl, namespace)
+    # The new pods run but never become ready (a hollow-node behaviour), and the deadline is short.
+    patch = {"spec": {"progressDeadlineSeconds": 3, "template": {"metadata": {"annotations": {"hollow.skiff.dev/never-ready": "true"}}}}}
+    kubectl("patch", "deployment/web", "-n", namespace, "--type=merge", "-p", json.dumps(patch))
+    result = kubectl.run("rollout", "status", "deployment/web", "-n", namespace, "--timeout=60s", check=False, timeout=90)
+    assert result.returncode != 0
+    assert 'deployment "web" exceeded its progress deadline' in result.stderr, result.stderr
+    d = get(kubectl, namespace, "deployment", "web")
+    progressing = [c for c in d["status"]["conditions"] if c["type"] == "Progressing"][0]
+    assert progressing["status"] == "False" and progressing["reason"] == "ProgressDeadlineExceeded"
+    new_rs = replica_sets(kubectl, namespace)["2"]["metadata"]["name"]
+    assert progressing["message"] == f'ReplicaSet "{new_rs}" has timed out progressing.'
+    # maxUnavailable 1 of 2: one old pod keeps serving, so the Deployment stays Available.
+    available = [c for c in d["status"]["conditions"] if c["type"] == "Available"][0]
+    assert available["status"] == "True"
