@@ -24,6 +24,7 @@ final class ReplicaSetController<Set: ReplicatedSet>: Reconciler {
         let rsInformer = factory.informer(Set.self)
         let podInformer = factory.informer(CoreV1.Pod.self)
         podInformer.addIndex(.ownerUID)
+        podInformer.addIndex(Self.orphans)
         replicaSets = rsInformer.lister
         pods = podInformer.lister
         self.recorder = recorder
@@ -98,7 +99,11 @@ final class ReplicaSetController<Set: ReplicatedSet>: Reconciler {
         }
         let rs = object.asReplicaSet
         let satisfied = expectations.satisfied(k)
-        let namespacePods = pods.list(namespace: key.namespace)
+        // Only its own pods and orphans can be claimed; the rest of the namespace is someone
+        // else's, so the indexes spare a scan of every pod in it on each sync.
+        var seen = Swift.Set<String>()
+        let namespacePods = (pods.byIndex(.ownerUID, rs.metadata?.uid ?? "") + pods.byIndex(Self.orphans, key.namespace))
+            .filter { seen.insert($0.name).inserted }
         let plan: ReplicaSetPlan
         do {
             plan = try ReplicaSetSync.plan(rs, pods: namespacePods, related: relatedPods(rs, namespacePods),
@@ -208,16 +213,21 @@ final class ReplicaSetController<Set: ReplicatedSet>: Reconciler {
     }
 
     /// Active pods of this ReplicaSet's siblings (same controlling owner) and of itself.
-    func relatedPods(_ rs: AppsV1.ReplicaSet, _ namespacePods: [CoreV1.Pod]) -> [CoreV1.Pod] {
+    func relatedPods(_ rs: AppsV1.ReplicaSet, _ candidates: [CoreV1.Pod]) -> [CoreV1.Pod] {
         guard let owner = rs.controllerReference?.uid else {
-            return namespacePods.filter { $0.controllerRef?.uid == rs.metadata?.uid && $0.isActive }
+            return candidates.filter { $0.controllerRef?.uid == rs.metadata?.uid && $0.isActive }
         }
         let siblings = Swift.Set(replicaSets.list(namespace: rs.metadata?.namespace ?? "")
             .filter { $0.controllerReference?.uid == owner }.compactMap { $0.metadata?.uid })
-        return namespacePods.filter { p in
+        return siblings.flatMap { pods.byIndex(.ownerUID, $0) }.filter { p in
             guard p.isActive, let uid = p.controllerRef?.uid else { return false }
             return siblings.contains(uid)
         }
+    }
+
+    /// Pods without a controller, by namespace: besides its own, the only pods a set may adopt.
+    static var orphans: Index<CoreV1.Pod> {
+        Index("skiff:orphans") { p in p.controllerRef == nil ? [p.namespace] : [] }
     }
 
     static func message(_ error: any Error) -> String {
