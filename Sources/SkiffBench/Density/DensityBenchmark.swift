@@ -59,6 +59,7 @@ public enum DensityBenchmark {
             }
             let client = Client(transport: counting, config: .inProcess)
             let rssEmpty = SchedulerBenchmark.residentMegabytes()
+            let (cpuStart, wallStart) = (cpuSeconds(), ContinuousClock.now)
             let hollow = HollowNodeRunner(
                 client: client,
                 config: HollowNodeConfig(count: options.nodes, zones: 3, podCIDR: IPv4CIDR(network: 0x0A00_0000, prefixLength: 8)),
@@ -122,7 +123,8 @@ public enum DensityBenchmark {
             progress("delete: all pods gone in \(format(deleteSeconds)) s")
             let rssEnd = SchedulerBenchmark.residentMegabytes()
             group.cancelAll()
-            return report(phases, options: options, rss: (rssEmpty, rssNodes, rssPods, rssEnd))
+            let cpu = (cpuSeconds() - cpuStart, (ContinuousClock.now - wallStart).seconds)
+            return report(phases, options: options, rss: (rssEmpty, rssNodes, rssPods, rssEnd), cpu: cpu)
         }
     }
 
@@ -144,7 +146,15 @@ public enum DensityBenchmark {
         }
     }
 
-    static func report(_ phases: [Phase], options: Options, rss: (Double, Double, Double, Double)) -> String {
+    /// User + system CPU time of this process, so a run on a shared machine can be read.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return s(usage.ru_utime) + s(usage.ru_stime)
+    }
+
+    static func report(_ phases: [Phase], options: Options, rss: (Double, Double, Double, Double), cpu: (Double, Double)) -> String {
         var table = TextTable(header: ["phase", "pods", "done", "seconds", "startup p50 ms", "startup p99 ms", "API calls/pod"])
         for p in phases {
             table.add([p.name, String(p.pods), String(p.done), format(p.seconds, decimals: 1),
@@ -157,6 +167,8 @@ public enum DensityBenchmark {
         text += "process RSS: \(format(rss.0, decimals: 0)) MB empty, \(format(rss.1, decimals: 0)) MB with \(options.nodes) hollow nodes, "
         text += "\(format(rss.2, decimals: 0)) MB with \(options.pods) pods Running, \(format(rss.3, decimals: 0)) MB at the end "
         text += "(API server + store + scheduler + controller manager + hollow nodes + bench watch, one process)\n"
+        text += "process CPU: \(format(cpu.0, decimals: 0)) s over \(format(cpu.1, decimals: 0)) s wall "
+        text += "(\(format(cpu.1 > 0 ? 100 * cpu.0 / cpu.1 : 0, decimals: 0)) % of one core)\n"
         return text
     }
 }
