@@ -39,6 +39,7 @@ let package = Package(
                 "SkiffScheduler",
                 "SkiffHollow",
                 "SkiffControllers",
+                "SkiffKubelet",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -125,6 +126,7 @@ let package = Package(
             name: "SkiffAPIServer",
             dependencies: [
                 "SkiffAPI", "SkiffStore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -250,5 +252,28 @@ let package = Package(
             swiftSettings: strict
         ),
         // MARK: end hollow block
+
+        // MARK: kubelet (owner: kubelet branch) — the node agent on SkiffClient and the ContainerRuntime protocol.
+        .target(
+            name: "SkiffKubelet",
+            dependencies: [
+                "SkiffAPI", "SkiffClient", "SkiffRuntime",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "SkiffKubeletTests",
+            dependencies: ["SkiffKubelet", "SkiffClient", "SkiffAPIServer", "SkiffStore", "SkiffRuntime", "SkiffRuntimeTesting"],
+            swiftSettings: strict
+        ),
+        // MARK: end kubelet block
     ]
 )

@@ -7,7 +7,7 @@ import SkiffClient
 /// informers and every enabled controller until cancelled or gracefully shut down.
 package final class ControllerManager: Service, Sendable {
     /// Controller names as upstream's `--controllers` spells them.
-    package static let all = ["replicaset", "garbagecollector", "replicationcontroller", "deployment"]
+    package static let all = ["replicaset", "garbagecollector", "replicationcontroller", "deployment"] + BatchControllers.names
 
     package let factory: SharedInformerFactory
     let services: [any Service]
@@ -30,6 +30,7 @@ package final class ControllerManager: Service, Sendable {
             case "replicationcontroller": services += ReplicaSetController<CoreV1.ReplicationController>.services(client: client, factory: factory)
             case "deployment": services += DeploymentController.services(client: client, factory: factory)
             case "garbagecollector": services.append(GarbageCollector.standard(factory: factory))
+            case _ where BatchControllers.names.contains(name): services += BatchControllers.services(name, client: client, factory: factory)
             default: break
             }
         }

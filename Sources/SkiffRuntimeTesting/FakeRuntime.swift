@@ -259,4 +259,10 @@ public final class FakeRuntime: ContainerRuntime, DelegatesImageService {
     }
 
     public var imageService: any ImageService { images }
+
+    /// The configuration a container was created with (tests of callers check env, mounts, command).
+    public func containerConfig(_ id: String) -> ContainerConfig? { state.data.withLock { $0.containers[id]?.config } }
+
+    /// The configuration a sandbox was created with.
+    public func sandboxConfig(_ id: String) -> PodSandboxConfig? { state.data.withLock { $0.sandboxes[id]?.config } }
 }

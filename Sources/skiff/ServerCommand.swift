@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import SkiffAPIServer
+import SkiffKubelet
 import SkiffScheduler
 import SkiffStore
 import SkiffStoreEtcd
@@ -24,6 +25,13 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Controllers to run, upstream syntax: '*' for all, 'name' to enable, '-name' to disable (comma-separated).")
     var controllers: String = "*"
     @Flag(help: "Run no controllers in this server.") var disableControllers = false
+    @Flag(help: "Do not run a node agent (kubelet) on this host.") var disableAgent = false
+    @Option(help: "Name of this host's Node (default: the hostname).") var nodeName: String?
+    @Option(help: "Pod subnet of this host's Node.") var podCIDR: String = "10.42.0.0/24"
+    @Option(help: "Name of the CNI bridge of this host's pods.") var cniBridge: String = "skiff0"
+    @Option(help: "InternalIP of this host's Node (default: the first non-loopback IPv4 address).") var nodeIP: String = ""
+    @Option(help: "The OCI runtime binary the agent runs containers with.") var containerRuntime: String = "/usr/sbin/runc"
+    @Option(help: "HTTPS port of this host's kubelet API (0: any free port).") var kubeletPort: Int32 = 10250
 
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
@@ -56,6 +64,14 @@ struct ServerCommand: AsyncParsableCommand {
             let names = controllers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
             services.append(.init(service: ControllerManagerService(server: server, controllers: names,
                                                                      logger: Logger(label: "skiff.controller-manager"))))
+        }
+        if !disableAgent {
+            let options = AgentService.Options(
+                nodeName: (nodeName ?? ProcessInfo.processInfo.hostName).lowercased(), dataDirectory: dataDir,
+                podCIDR: podCIDR, bridgeName: cniBridge, nodeIP: nodeIP, runtimeBinary: containerRuntime, clusterDNS: [],
+                kubeletPort: kubeletPort,
+                tls: KubeletTLS(certificatePEM: pki.servingCertificatePEM, keyPEM: pki.servingKeyPEM, clientCAPEM: pki.caCertificatePEM))
+            services.append(.init(service: AgentService(server: server, options: options, logger: Logger(label: "skiff.kubelet"))))
         }
         let group = ServiceGroup(configuration: .init(
             services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -76,8 +76,11 @@ class LocalEtcd:
 
 
 class Server:
-    def __init__(self, binary, datastore):
+    # The shared server runs no node agent: suites that use hollow nodes or expect pods to stay
+    # Pending must not get a real node (the kubelet suite starts its own server with one).
+    def __init__(self, binary, datastore, args=("--disable-agent",)):
         self.binary = binary
+        self.args = list(args)
         self.etcd = None
         if datastore == "etcd":
             # "etcd" alone means: start a private etcd for this run.
@@ -92,7 +95,8 @@ class Server:
 
     def start(self):
         self.proc = subprocess.Popen(
-            [self.binary, "server", "--data-dir", self.dir, "--port", str(self.port), "--datastore", self.datastore],
+            [self.binary, "server", "--data-dir", self.dir, "--port", str(self.port), "--datastore", self.datastore,
+             *self.args],
             stdout=subprocess.PIPE, stderr=self.log)
         deadline = time.time() + 120
         line = b""

@@ -16,9 +16,13 @@ final class RequestHandler: Sendable {
     /// How often a watch with `allowWatchBookmarks` gets a progress BOOKMARK.
     let bookmarkInterval: Duration
     let logger: Logger
+    /// How streaming subresources reach kubelets (nil without a PKI: they answer 503).
+    let nodeConnection: NodeConnection?
 
     init(registry: ResourceRegistry, store: any Store, caches: WatchCacheSet, authenticator: Authenticator,
-         allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30), logger: Logger) {
+         allocator: ServiceAllocator, serverAddress: String, bookmarkInterval: Duration = .seconds(30), logger: Logger,
+         nodeConnection: NodeConnection? = nil) {
+        self.nodeConnection = nodeConnection
         self.registry = registry
         self.store = store
         self.caches = caches

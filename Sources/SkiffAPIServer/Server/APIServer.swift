@@ -64,7 +64,8 @@ public final class APIServer: Service, Sendable {
         handler = RequestHandler(
             registry: registry, store: config.store, caches: caches, authenticator: authenticator,
             allocator: ServiceAllocator(cidr: config.serviceCIDR), serverAddress: "\(advertise):\(config.port)",
-            bookmarkInterval: config.bookmarkInterval, logger: config.logger)
+            bookmarkInterval: config.bookmarkInterval, logger: config.logger,
+            nodeConnection: config.pki.map(NodeConnection.init(pki:)))
     }
 
     /// Serves one request in process, without HTTP (tests, in-process clients).

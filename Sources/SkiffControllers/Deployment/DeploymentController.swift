@@ -96,7 +96,7 @@ final class DeploymentController: Reconciler {
                     return nil
                 } catch {
                     let name = rs.metadata?.name ?? ""
-                    let message = "Failed to create new replica set \"\(name)\": \(ReplicaSetController<AppsV1.ReplicaSet>.message(error))"
+                    let message = "Failed to create new replica set \"\(name)\": \(ErrorMessage.of(error))"
                     recorder?.event(d, type: .warning, reason: "FailedCreate", message: message)
                     var failed = plan.updated ?? d
                     var s = failed.status ?? AppsV1.DeploymentStatus()

@@ -46,6 +46,8 @@ final class GarbageCollector: Service, Sendable {
             TypedGCResource(factory.informer(CoreV1.Pod.self)),
             TypedGCResource(factory.informer(AppsV1.ReplicaSet.self)),
             TypedGCResource(factory.informer(AppsV1.Deployment.self)),
+            TypedGCResource(factory.informer(BatchV1.Job.self)),
+            TypedGCResource(factory.informer(BatchV1.CronJob.self)),
         ])
     }
 
