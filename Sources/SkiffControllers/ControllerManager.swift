@@ -7,7 +7,7 @@ import SkiffClient
 /// informers and every enabled controller until cancelled or gracefully shut down.
 package final class ControllerManager: Service, Sendable {
     /// Controller names as upstream's `--controllers` spells them.
-    package static let all = ["replicaset", "garbagecollector"] + BatchControllers.names
+    package static let all = ["replicaset", "garbagecollector", "replicationcontroller", "deployment"] + BatchControllers.names
         + ["endpoint", "endpointslice", "endpointslicemirroring"]
         + ["namespace"]
         + ["serviceaccount", "root-ca-certificate-publisher"]
@@ -38,7 +38,9 @@ package final class ControllerManager: Service, Sendable {
                 // Events name the controller as upstream's recorders do ("replicaset-controller").
                 let recorder = EventRecorder(client: client, component: "replicaset-controller")
                 services.append(recorder)
-                services.append(ReplicaSetController.make(factory: factory, recorder: recorder))
+                services.append(ReplicaSetController<AppsV1.ReplicaSet>.make(factory: factory, recorder: recorder))
+            case "replicationcontroller": services += ReplicaSetController<CoreV1.ReplicationController>.services(client: client, factory: factory)
+            case "deployment": services += DeploymentController.services(client: client, factory: factory)
             case "garbagecollector": services.append(GarbageCollector.standard(factory: factory))
             case _ where BatchControllers.names.contains(name): services += BatchControllers.services(name, client: client, factory: factory)
             case "endpoint": services.append(EndpointsController.make(factory: factory))

@@ -39,6 +39,20 @@ struct WriteTests {
         }
     }
 
+    @Test("a Deployment status write takes annotations (the revision the controller records) but not labels")
+    func deploymentStatusAnnotations() async throws {
+        try await TestServer.with { s in
+            var object = await s.call("POST", "/apis/apps/v1/namespaces/default/deployments", Fixture.deployment("rev")).body
+            object["metadata"]?["annotations"] = .object(["deployment.kubernetes.io/revision": .string("1")])
+            object["metadata"]?["labels"] = .object(["changed": .string("yes")])
+            object["status"] = .object(["replicas": .int(1)])
+            let status = await s.call("PUT", "/apis/apps/v1/namespaces/default/deployments/rev/status", object)
+            #expect(status.body.at("metadata", "annotations", "deployment.kubernetes.io/revision")?.stringValue == "1")
+            #expect(status.body.at("metadata", "labels", "changed") == nil)
+            #expect(status.body.at("status", "replicas")?.intValue == 1)
+        }
+    }
+
     @Test("the scale subresource reads and writes replicas as autoscaling/v1 Scale")
     func scale() async throws {
         try await TestServer.with { s in

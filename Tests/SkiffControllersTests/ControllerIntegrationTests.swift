@@ -171,6 +171,61 @@ struct ControllerIntegrationTests {
         }
     }
 
+    @Test("a ReplicationController runs on the ReplicaSet logic: owned pods, its own status shape")
+    func replicationController() async throws {
+        try await TestServer.with { t in
+            try await withManager(t, controllers: ["replicationcontroller"]) { _ in
+                let template = Fx.replicaSet().spec?.template
+                let rc = try await t.client.create(CoreV1.ReplicationController(
+                    metadata: MetaV1.ObjectMeta(name: "legacy", namespace: "default"),
+                    spec: CoreV1.ReplicationControllerSpec(replicas: 2, selector: ["app": "web"], template: template)))
+                #expect(try await eventually {
+                    let s = try await t.client.get(CoreV1.ReplicationController.self, "legacy", namespace: "default").status
+                    return s?.replicas == 2 && s?.fullyLabeledReplicas == 2 && s?.observedGeneration == 1
+                })
+                let owned = try await pods(t)
+                #expect(owned.count == 2)
+                #expect(owned.allSatisfy {
+                    $0.metadata?.ownerReferences == [MetaV1.OwnerReference(apiVersion: "v1", blockOwnerDeletion: true, controller: true,
+                                                                           kind: "ReplicationController", name: "legacy", uid: rc.metadata?.uid)]
+                })
+            }
+        }
+    }
+
+    @Test("a Deployment gets a ReplicaSet <name>-<hash> with its pods, revision 1 and status; a new template a second ReplicaSet")
+    func deployment() async throws {
+        try await TestServer.with { t in
+            try await withManager(t, controllers: ["replicaset", "deployment"]) { _ in
+                var d = DFx.deployment(replicas: 2)
+                d.metadata?.uid = nil
+                d.metadata?.generation = nil
+                _ = try await t.client.create(d)
+                #expect(try await eventually {
+                    let got = try await t.client.get(AppsV1.Deployment.self, "web", namespace: "default")
+                    return got.status?.replicas == 2 && got.metadata?.annotations?["deployment.kubernetes.io/revision"] == "1"
+                })
+                let sets = try await t.client.list(AppsV1.ReplicaSet.self, namespace: "default").items
+                #expect(sets.count == 1)
+                let hash = try #require(sets.first?.metadata?.labels?["pod-template-hash"])
+                #expect(sets.first?.metadata?.name == "web-\(hash)")
+                #expect(try await pods(t).allSatisfy { $0.metadata?.labels?["pod-template-hash"] == hash })
+                // Pods never become available here (no nodes): with maxUnavailable 0 (25% of 2)
+                // and maxSurge 1, the rollout may add exactly one new pod and remove none.
+                var current = try await t.client.get(AppsV1.Deployment.self, "web", namespace: "default")
+                current.spec?.template?.spec?.containers?[0].image = "nginx:1.28"
+                _ = try await t.client.update(current)
+                #expect(try await eventually {
+                    let all = try await t.client.list(AppsV1.ReplicaSet.self, namespace: "default").items
+                    let replicas = Dictionary(all.map { ($0.metadata?.annotations?["deployment.kubernetes.io/revision"] ?? "", $0.spec?.replicas ?? 0) },
+                                              uniquingKeysWith: { a, _ in a })
+                    return replicas == ["1": 2, "2": 1]
+                })
+                #expect(try await eventually { try await pods(t).count == 3 })
+            }
+        }
+    }
+
     @Test("--controllers syntax selects controllers as upstream")
     func selection() {
         #expect(ControllerManager.select(["*"]) == ControllerManager.all)

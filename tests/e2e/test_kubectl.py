@@ -211,7 +211,10 @@ def test_wait_for_delete_and_condition(kubectl, namespace):
     waiter = kubectl.popen("wait", "--for=delete", "configmap/w1", "--timeout=30s", "-n", namespace)
     kubectl("delete", "cm", "w1", "--wait=false", *n)
     assert waiter.wait(timeout=30) == 0
-    kubectl("create", "deployment", "cond", "--image=nginx:1.27", *n)
+    # No replicas: with the deployment controller running, Available stays True whoever writes it.
+    # (Applied as YAML: `kubectl create` sends protobuf, whose decoding loses an explicit 0 today.)
+    manifest = kubectl("create", "deployment", "cond", "--image=nginx:1.27", "--replicas=0", "--dry-run=client", "-o", "yaml", *n)
+    kubectl("apply", "-f", "-", input=manifest)
     waiter = kubectl.popen("wait", "--for=condition=Available", "deployment/cond", "--timeout=30s", "-n", namespace)
     status = {"status": {"conditions": [{"type": "Available", "status": "True", "reason": "Test", "message": "ok"}]}}
     kubectl("patch", "deploy", "cond", "--subresource=status", "--type=merge", "-p", json.dumps(status), *n)

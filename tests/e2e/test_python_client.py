@@ -44,8 +44,17 @@ def test_crud(api, ns):
     assert [d.metadata.name for d in listed.items] == ["py"]
     patched = apps.patch_namespaced_deployment("py", ns, {"spec": {"replicas": 3}})
     assert patched.spec.replicas == 3
-    patched.metadata.labels["extra"] = "yes"
-    replaced = apps.replace_namespaced_deployment("py", ns, patched)
+    # The deployment controller writes status too, so a read-modify-write may conflict and is
+    # retried from a fresh read, as clients do against Kubernetes.
+    for attempt in range(20):
+        current = apps.read_namespaced_deployment("py", ns)
+        current.metadata.labels["extra"] = "yes"
+        try:
+            replaced = apps.replace_namespaced_deployment("py", ns, current)
+            break
+        except client.exceptions.ApiException as e:
+            if e.status != 409 or attempt == 19:
+                raise
     assert replaced.metadata.labels["extra"] == "yes"
     apps.delete_namespaced_deployment("py", ns)
     assert apps.list_namespaced_deployment(ns).items == []

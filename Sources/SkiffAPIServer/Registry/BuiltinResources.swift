@@ -57,7 +57,7 @@ enum BuiltinResources {
           namespaced: false, verbs: readOnly, persisted: false).with(ComponentStatusStrategy()),
         // apps/v1
         R(group: "apps", version: "v1", kind: "Deployment", plural: "deployments", singular: "deployment", shortNames: ["deploy"],
-          namespaced: true, categories: ["all"], subresources: [.status, .scale]),
+          namespaced: true, categories: ["all"], subresources: [.status, .scale]).with(DeploymentStrategy()),
         R(group: "apps", version: "v1", kind: "ReplicaSet", plural: "replicasets", singular: "replicaset", shortNames: ["rs"],
           namespaced: true, categories: ["all"], subresources: [.status, .scale]).with(ReplicaSetStrategy()),
         R(group: "apps", version: "v1", kind: "StatefulSet", plural: "statefulsets", singular: "statefulset", shortNames: ["sts"],

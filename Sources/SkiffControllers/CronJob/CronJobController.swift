@@ -71,7 +71,7 @@ final class CronJobController: Reconciler {
                 guard existing.controllerReference?.uid == uid else { plan.create = nil; return after(plan) }
                 job = existing
             } catch {
-                recorder?.event(cj, type: .warning, reason: "FailedCreate", message: "Error creating job: \(ReplicaSetController.message(error))")
+                recorder?.event(cj, type: .warning, reason: "FailedCreate", message: "Error creating job: \(ErrorMessage.of(error))")
                 throw error
             }
             if job.finishedCondition == nil, !(status.active ?? []).contains(where: { $0.uid == job.metadata?.uid }) {
@@ -111,7 +111,7 @@ final class CronJobController: Reconciler {
         } catch let e as ClientError where e.isNotFound {
             return true
         } catch {
-            recorder?.event(cj, type: .warning, reason: "FailedDelete", message: "Deleted job: \(ReplicaSetController.message(error))")
+            recorder?.event(cj, type: .warning, reason: "FailedDelete", message: "Deleted job: \(ErrorMessage.of(error))")
             return false
         }
     }

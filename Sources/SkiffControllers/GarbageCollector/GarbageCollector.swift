@@ -29,6 +29,9 @@ final class GarbageCollector: Service, Sendable {
     let discover: Bool
     let discoveryPeriod: Duration
     let logger: Logger
+    /// UIDs of owners a live GET found absent (upstream's `absentOwnerCache`): UIDs are never
+    /// reused, so the dependents of one deleted owner need one GET, not one each.
+    let absentOwners = AbsentOwnerCache(capacity: 500)
 
     var resources: [GCKind: any GCResource] { table.withLock { $0 } }
 
@@ -211,6 +214,7 @@ final class GarbageCollector: Service, Sendable {
         if let owner = resources[kind]?.node(namespace: item.namespace, name: item.name), owner.uid == ref.uid {
             return owner.deleting && owner.finalizers.contains("foregroundDeletion") ? .deletingForeground : .present
         }
+        if let uid = ref.uid, absentOwners.contains(uid) { return .absent }
         let version = (ref.apiVersion ?? "").split(separator: "/").last.map(String.init) ?? ""
         guard let d = ResourceDescriptor.builtin(GroupVersionKind(group: kind.group, version: version, kind: kind.kind))
                 ?? descriptors.withLock({ $0[kind] }) else {
@@ -218,12 +222,35 @@ final class GarbageCollector: Service, Sendable {
         }
         do {
             let live = try await client.get(d, item.name, namespace: d.namespaced ? item.namespace : nil)
-            guard live["metadata"]?["uid"]?.stringValue == ref.uid else { return .absent }
+            guard live["metadata"]?["uid"]?.stringValue == ref.uid else {
+                absentOwners.insert(ref.uid)
+                return .absent
+            }
             let finalizers = live["metadata"]?["finalizers"]?.arrayValue?.compactMap(\.stringValue) ?? []
             let deleting = live["metadata"]?["deletionTimestamp"]?.stringValue != nil
             return deleting && finalizers.contains("foregroundDeletion") ? .deletingForeground : .present
         } catch let e as ClientError where e.isNotFound {
+            absentOwners.insert(ref.uid)
             return .absent
+        }
+    }
+}
+
+/// A bounded set of UIDs, oldest evicted first.
+final class AbsentOwnerCache: Sendable {
+    private let state = Mutex<(set: Set<String>, order: [String])>(([], []))
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func contains(_ uid: String) -> Bool { state.withLock { $0.set.contains(uid) } }
+
+    func insert(_ uid: String?) {
+        guard let uid, !uid.isEmpty else { return }
+        state.withLock { s in
+            guard s.set.insert(uid).inserted else { return }
+            s.order.append(uid)
+            if s.order.count > capacity { s.set.remove(s.order.removeFirst()) }
         }
     }
 }

@@ -118,7 +118,7 @@ final class JobController: Reconciler {
                 } catch {
                     if let uid = byName[name] { expectations.deletionObserved(k, podKey: uid) }
                     if let e = error as? ClientError, e.isNotFound { continue }
-                    recorder?.event(job, type: .warning, reason: "FailedDelete", message: "Error deleting: \(ReplicaSetController.message(error))")
+                    recorder?.event(job, type: .warning, reason: "FailedDelete", message: "Error deleting: \(ErrorMessage.of(error))")
                     firstError = firstError ?? error
                 }
             }
@@ -140,7 +140,7 @@ final class JobController: Reconciler {
                                 return nil
                             } catch {
                                 self.expectations.creationObserved(k)
-                                self.recorder?.event(job, type: .warning, reason: "FailedCreate", message: "Error creating: \(ReplicaSetController.message(error))")
+                                self.recorder?.event(job, type: .warning, reason: "FailedCreate", message: "Error creating: \(ErrorMessage.of(error))")
                                 return error
                             }
                         }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import ServiceLifecycle
 import SkiffAPI
 import SkiffClient
 
@@ -7,20 +8,23 @@ import SkiffClient
 /// pods matching the selector, owned through a controller reference, and writes status.
 /// Decisions come from `ReplicaSetSync.plan` over the listers; this type performs them and
 /// keeps the expectations that stop a lagging informer from causing double creates/deletes.
-final class ReplicaSetController: Reconciler {
+/// `Set` is ReplicaSet, or ReplicationController through its adapter (`ReplicatedSet`), as
+/// upstream runs the replication manager on the ReplicaSet code.
+final class ReplicaSetController<Set: ReplicatedSet>: Reconciler {
     let client: Client
-    let replicaSets: Lister<AppsV1.ReplicaSet>
+    let replicaSets: Lister<Set>
     let pods: Lister<CoreV1.Pod>
     let expectations = Expectations()
     let recorder: EventRecorder?
     let logger: Logger
 
     init(factory: SharedInformerFactory, recorder: EventRecorder? = nil,
-         logger: Logger = Logger(label: "skiff.controller.replicaset")) {
+         logger: Logger = Logger(label: "skiff.controller.\(Set.controllerName)")) {
         client = factory.client
-        let rsInformer = factory.informer(AppsV1.ReplicaSet.self)
+        let rsInformer = factory.informer(Set.self)
         let podInformer = factory.informer(CoreV1.Pod.self)
         podInformer.addIndex(.ownerUID)
+        podInformer.addIndex(Self.orphans)
         replicaSets = rsInformer.lister
         pods = podInformer.lister
         self.recorder = recorder
@@ -30,15 +34,21 @@ final class ReplicaSetController: Reconciler {
     /// The Service that runs this controller (informers are run by the factory).
     static func make(factory: SharedInformerFactory, recorder: EventRecorder? = nil, workers: Int = 5) -> Controller {
         let r = ReplicaSetController(factory: factory, recorder: recorder)
-        let c = Controller(name: "replicaset", reconciler: r, workers: workers, logger: r.logger)
+        let c = Controller(name: Set.controllerName, reconciler: r, workers: workers, logger: r.logger)
         r.wire(c, factory: factory)
         return c
+    }
+
+    /// The controller and its event recorder, for the controller manager.
+    static func services(client: Client, factory: SharedInformerFactory) -> [any Service] {
+        let recorder = EventRecorder(client: client, component: Set.eventComponent)
+        return [recorder, make(factory: factory, recorder: recorder)]
     }
 
     /// Informer events → expectations and keys (upstream addPod/updatePod/deletePod).
     func wire(_ c: Controller, factory: SharedInformerFactory) {
         let podInformer = factory.informer(CoreV1.Pod.self)
-        let rsInformer = factory.informer(AppsV1.ReplicaSet.self)
+        let rsInformer = factory.informer(Set.self)
         let expectations = self.expectations
         let replicaSets = self.replicaSets
         // Runs before the controller's own handler, so expectations are lowered before the key is queued.
@@ -61,13 +71,13 @@ final class ReplicaSetController: Reconciler {
         c.watch(rsInformer)
         c.watch(podInformer) { pod in
             if let ref = pod.controllerRef {
-                guard ref.kind == "ReplicaSet", let name = ref.name else { return [] }
+                guard ref.kind == Set.groupVersionKind.kind, let name = ref.name else { return [] }
                 return [ObjectKey(namespace: pod.namespace, name: name)]
             }
             // An orphan: every ReplicaSet that could adopt it.
             return replicaSets.list(namespace: pod.namespace).filter { rs in
                 rs.metadata?.deletionTimestamp == nil
-                    && ((try? LabelSelector(meta: rs.spec?.selector))?.matches(pod.labels) ?? false)
+                    && ((try? LabelSelector(meta: rs.asReplicaSet.spec?.selector))?.matches(pod.labels) ?? false)
             }.map { ObjectKey.of($0) }
         }
     }
@@ -75,32 +85,37 @@ final class ReplicaSetController: Reconciler {
     static func podKey(_ p: CoreV1.Pod) -> String { "\(p.namespace)/\(p.name)" }
 
     /// The key of the ReplicaSet controlling `p`, if it is in the cache with the same UID.
-    static func owner(of p: CoreV1.Pod, in replicaSets: Lister<AppsV1.ReplicaSet>) -> String? {
-        guard let ref = p.controllerRef, ref.kind == "ReplicaSet", let name = ref.name,
+    static func owner(of p: CoreV1.Pod, in replicaSets: Lister<Set>) -> String? {
+        guard let ref = p.controllerRef, ref.kind == Set.groupVersionKind.kind, let name = ref.name,
               let rs = replicaSets.get(name, namespace: p.namespace), rs.metadata?.uid == ref.uid else { return nil }
         return "\(p.namespace)/\(name)"
     }
 
     func reconcile(_ key: ObjectKey) async throws -> Requeue? {
         let k = key.description
-        guard let rs = replicaSets.get(key) else {
+        guard let object = replicaSets.get(key) else {
             expectations.forget(k)
             return nil
         }
+        let rs = object.asReplicaSet
         let satisfied = expectations.satisfied(k)
-        let namespacePods = pods.list(namespace: key.namespace)
+        // Only its own pods and orphans can be claimed; the rest of the namespace is someone
+        // else's, so the indexes spare a scan of every pod in it on each sync.
+        var seen = Swift.Set<String>()
+        let namespacePods = (pods.byIndex(.ownerUID, rs.metadata?.uid ?? "") + pods.byIndex(Self.orphans, key.namespace))
+            .filter { seen.insert($0.name).inserted }
         let plan: ReplicaSetPlan
         do {
             plan = try ReplicaSetSync.plan(rs, pods: namespacePods, related: relatedPods(rs, namespacePods),
                                            expectationsSatisfied: satisfied, now: Date())
         } catch {
-            recorder?.event(rs, type: .warning, reason: "InvalidSelector", message: "invalid selector: \(error)")
+            recorder?.event(object, type: .warning, reason: "InvalidSelector", message: "invalid selector: \(error)")
             return nil
         }
         let byName = Dictionary(namespacePods.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         if !plan.adopt.isEmpty {
             // Adopt only if the ReplicaSet is still the one we read (upstream's canAdopt recheck).
-            let fresh = try await client.get(AppsV1.ReplicaSet.self, key.name, namespace: key.namespace)
+            let fresh = try await client.get(Set.self, key.name, namespace: key.namespace)
             guard fresh.metadata?.uid == rs.metadata?.uid, fresh.metadata?.deletionTimestamp == nil else { return nil }
             for name in plan.adopt {
                 guard let pod = byName[name] else { continue }
@@ -124,12 +139,12 @@ final class ReplicaSetController: Reconciler {
                         group.addTask {
                             do {
                                 let pod = try await self.client.create(template)
-                                self.recorder?.event(rs, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(pod.name)")
+                                self.recorder?.event(object, type: .normal, reason: "SuccessfulCreate", message: "Created pod: \(pod.name)")
                                 return nil
                             } catch {
                                 // The informer will never see this pod.
                                 self.expectations.creationObserved(k)
-                                self.recorder?.event(rs, type: .warning, reason: "FailedCreate", message: "Error creating: \(Self.message(error))")
+                                self.recorder?.event(object, type: .warning, reason: "FailedCreate", message: "Error creating: \(Self.message(error))")
                                 return error
                             }
                         }
@@ -154,12 +169,12 @@ final class ReplicaSetController: Reconciler {
                     group.addTask {
                         do {
                             try await self.client.delete(CoreV1.Pod.self, name, namespace: key.namespace)
-                            self.recorder?.event(rs, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(name)")
+                            self.recorder?.event(object, type: .normal, reason: "SuccessfulDelete", message: "Deleted pod: \(name)")
                             return nil
                         } catch {
                             self.expectations.deletionObserved(k, podKey: "\(key.namespace)/\(name)")
                             if let e = error as? ClientError, e.isNotFound { return nil }
-                            self.recorder?.event(rs, type: .warning, reason: "FailedDelete", message: "Error deleting: \(Self.message(error))")
+                            self.recorder?.event(object, type: .warning, reason: "FailedDelete", message: "Error deleting: \(Self.message(error))")
                             return error
                         }
                     }
@@ -176,8 +191,8 @@ final class ReplicaSetController: Reconciler {
 
         let status = ReplicaSetSync.withFailure(plan.status, error: failure, now: Date())
         if status != rs.status {
-            var updated = rs
-            updated.status = status
+            var updated = object
+            updated.setStatus(status)
             do {
                 _ = try await client.updateStatus(updated)
             } catch let e as ClientError where e.isConflict || e.isNotFound {
@@ -198,16 +213,21 @@ final class ReplicaSetController: Reconciler {
     }
 
     /// Active pods of this ReplicaSet's siblings (same controlling owner) and of itself.
-    func relatedPods(_ rs: AppsV1.ReplicaSet, _ namespacePods: [CoreV1.Pod]) -> [CoreV1.Pod] {
+    func relatedPods(_ rs: AppsV1.ReplicaSet, _ candidates: [CoreV1.Pod]) -> [CoreV1.Pod] {
         guard let owner = rs.controllerReference?.uid else {
-            return namespacePods.filter { $0.controllerRef?.uid == rs.metadata?.uid && $0.isActive }
+            return candidates.filter { $0.controllerRef?.uid == rs.metadata?.uid && $0.isActive }
         }
-        let siblings = Set(replicaSets.list(namespace: rs.metadata?.namespace ?? "")
+        let siblings = Swift.Set(replicaSets.list(namespace: rs.metadata?.namespace ?? "")
             .filter { $0.controllerReference?.uid == owner }.compactMap { $0.metadata?.uid })
-        return namespacePods.filter { p in
+        return siblings.flatMap { pods.byIndex(.ownerUID, $0) }.filter { p in
             guard p.isActive, let uid = p.controllerRef?.uid else { return false }
             return siblings.contains(uid)
         }
+    }
+
+    /// Pods without a controller, by namespace: besides its own, the only pods a set may adopt.
+    static var orphans: Index<CoreV1.Pod> {
+        Index("skiff:orphans") { p in p.controllerRef == nil ? [p.namespace] : [] }
     }
 
     static func message(_ error: any Error) -> String {

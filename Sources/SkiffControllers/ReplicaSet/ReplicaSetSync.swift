@@ -109,7 +109,8 @@ enum ReplicaSetSync {
     }
 
     static func controllerRef(_ rs: AppsV1.ReplicaSet) -> MetaV1.OwnerReference {
-        MetaV1.OwnerReference(apiVersion: "apps/v1", blockOwnerDeletion: true, controller: true, kind: "ReplicaSet",
+        // The kind is ReplicationController when `rs` is an adapted one (`ReplicatedSet`).
+        MetaV1.OwnerReference(apiVersion: rs.apiVersion ?? "apps/v1", blockOwnerDeletion: true, controller: true, kind: rs.kind ?? "ReplicaSet",
                               name: rs.metadata?.name, uid: rs.metadata?.uid)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SkiffAPI
+import SkiffClient
 
 /// Pod predicates shared by the workload controllers (upstream `podutil` and
 /// `controller.FilterActivePods`).
@@ -52,5 +53,12 @@ enum KubeTime {
 
     static func format(_ date: Date) -> String {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down)).formatted(.iso8601)
+    }
+}
+
+/// The message of an API error as upstream controllers put it into events and conditions.
+enum ErrorMessage {
+    static func of(_ error: any Error) -> String {
+        (error as? ClientError)?.message ?? "\(error)"
     }
 }
