@@ -2895,6 +2895,141 @@ message s o
 errorCode P o
 @io.k8s.api.storage.v1.VolumeNodeResources
 count P o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition
+name s -
+type s -
+format s o
+description s o
+priority n o
+jsonPath s -
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion
+strategy s -
+webhook P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition apiextensions.k8s.io/v1/CustomResourceDefinition
+kind s o
+apiVersion s o
+metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+spec S - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec
+status S o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition
+type s -
+status s -
+lastTransitionTime t o
+reason s o
+message s o
+observedGeneration n o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList apiextensions.k8s.io/v1/CustomResourceDefinitionList
+kind s o
+apiVersion s o
+metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
+items L - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames
+plural s -
+singular s o
+shortNames Ls o
+kind s -
+listKind s o
+categories Ls o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec
+group s -
+names S - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames
+scope s -
+versions L - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion
+conversion P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion
+preserveUnknownFields b o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus
+conditions L - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition
+acceptedNames S - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames
+storedVersions Ls -
+observedGeneration n o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion
+name s -
+served b -
+storage b -
+deprecated b o
+deprecationWarning P o
+schema P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation
+subresources P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources
+additionalPrinterColumns L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition
+selectableFields L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale
+specReplicasPath s -
+statusReplicasPath s -
+labelSelectorPath P o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources
+status P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus
+scale P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation
+openAPIV3Schema P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation
+description s o
+url s o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+id s o
+$schema s o
+$ref P o
+description s o
+type s o
+format s o
+title s o
+default P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON
+maximum P o
+exclusiveMaximum b o
+minimum P o
+exclusiveMinimum b o
+maxLength P o
+minLength P o
+pattern s o
+maxItems P o
+minItems P o
+uniqueItems b o
+multipleOf P o
+enum L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON
+maxProperties P o
+minProperties P o
+required Ls o
+items P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+allOf L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+oneOf L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+anyOf L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+not P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+properties M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+additionalProperties P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+patternProperties M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+dependencies M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+additionalItems P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+definitions M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+externalDocs P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation
+example P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON
+nullable b o
+x-kubernetes-preserve-unknown-fields P o
+x-kubernetes-embedded-resource b o
+x-kubernetes-int-or-string b o
+x-kubernetes-list-map-keys Ls o
+x-kubernetes-list-type P o
+x-kubernetes-map-type P o
+x-kubernetes-validations L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField
+jsonPath s -
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference
+namespace s -
+name s -
+path P o
+port P o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule
+rule s -
+message s o
+messageExpression s o
+reason P o
+fieldPath s o
+optionalOldSelf P o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig
+url P o
+service P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference
+caBundle y o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion
+clientConfig P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig
+conversionReviewVersions Ls -
 @io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup /v1/APIGroup
 kind s o
 apiVersion s o

@@ -136,9 +136,10 @@ extension RequestHandler {
             }
         }
         var out = Array(#"{"kind":"\#(r.listKind)","apiVersion":"\#(r.apiVersion)","metadata":{"resourceVersion":"\#(caches.clock.current)"},"items":["#.utf8)
+        let typeMeta = Self.itemTypeMeta(r)
         for (i, bytes) in deleted.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: bytes)
+            Self.appendListItem(bytes, typeMeta: typeMeta, into: &out)
         }
         out.append(contentsOf: "]}".utf8)
         return .bytes(out)

@@ -115,7 +115,7 @@ enum BuiltinResources {
         // apiextensions, admissionregistration, certificates
         R(group: "apiextensions.k8s.io", version: "v1", kind: "CustomResourceDefinition", plural: "customresourcedefinitions",
           singular: "customresourcedefinition", shortNames: ["crd", "crds"], namespaced: false, categories: ["api-extensions"],
-          subresources: [.status]),
+          subresources: [.status]).with(CustomResourceDefinitionStrategy()),
         R(group: "admissionregistration.k8s.io", version: "v1", kind: "MutatingWebhookConfiguration",
           plural: "mutatingwebhookconfigurations", singular: "mutatingwebhookconfiguration", namespaced: false, categories: ["api-extensions"]),
         R(group: "admissionregistration.k8s.io", version: "v1", kind: "ValidatingWebhookConfiguration",
