@@ -275,8 +275,6 @@ def main():
             return "S", def_name(r[1])
         inner, child = code(r[1])
         container = {"ptr": "P", "slice": "L", "map": "M"}[k]
-        if container == "P" and inner in "sbn":
-            return "P", None
         return container + (inner if inner != "S" else ""), child
 
     # Served meta types the schema has no definition for (Tables, PartialObjectMetadata).

@@ -24,8 +24,12 @@ extension RequestHandler {
             preconditionResourceVersion = body["preconditions"]?["resourceVersion"]?.stringValue
             let dry = body["dryRun"]?.arrayValue?.contains(.string("All")) ?? false
             dryRun = dry || request.dryRun
+            // ValidateDeleteOptions: a 422 on DeleteOptions, as kube-apiserver answers.
             if let p = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(p) {
-                throw .badRequest("propagationPolicy: Unsupported value: \"\(p)\": supported values: \"Foreground\", \"Background\", \"Orphan\"")
+                throw RequestHandler.invalidOptions("DeleteOptions", [FieldCause(
+                    reason: "FieldValueNotSupported",
+                    message: "Unsupported value: \"\(p)\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                    field: "propagationPolicy")])
             }
         }
     }
