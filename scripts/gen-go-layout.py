@@ -9,10 +9,11 @@ omitempty fields never `null` or empty.
 Only fields that the Kubernetes 1.37 schema knows are kept (the checkouts may be newer), and the
 script checks that every `required` field of the schema is a non-omitempty field in Go.
 
-Input: checkouts of github.com/kubernetes/api and github.com/kubernetes/apimachinery (a bare git
-dir works too: files are read from HEAD) and the 1.37 schema (../shared/k8s-schema by default).
+Input: checkouts of github.com/kubernetes/api, github.com/kubernetes/apimachinery and
+github.com/kubernetes/apiextensions-apiserver (CustomResourceDefinition; a bare git dir works too:
+files are read from HEAD) and the 1.37 schema (../shared/k8s-schema by default).
 
-Usage: scripts/gen-go-layout.py API_CHECKOUT APIMACHINERY_CHECKOUT [--schema PATH]
+Usage: scripts/gen-go-layout.py API_CHECKOUT APIMACHINERY_CHECKOUT APIEXTENSIONS_CHECKOUT [--schema PATH]
 """
 import argparse
 import json
@@ -30,6 +31,7 @@ API_PACKAGES = ["core/v1", "apps/v1", "batch/v1", "autoscaling/v1", "autoscaling
                 "admissionregistration/v1", "certificates/v1", "authentication/v1", "authorization/v1",
                 "scheduling/v1alpha3", "resource/v1"]
 MACHINERY = ["pkg/apis/meta/v1", "pkg/version"]
+APIEXTENSIONS = ["pkg/apis/apiextensions/v1"]
 
 # Go packages → schema definition prefix.
 def schema_prefix(pkg):
@@ -37,6 +39,8 @@ def schema_prefix(pkg):
         return "io.k8s.api." + pkg[len("k8s.io/api/"):].replace("/", ".") + "."
     if pkg.startswith("k8s.io/apimachinery/"):
         return "io.k8s.apimachinery." + pkg[len("k8s.io/apimachinery/"):].replace("/", ".") + "."
+    if pkg.startswith("k8s.io/apiextensions-apiserver/"):
+        return "io.k8s.apiextensions-apiserver." + pkg[len("k8s.io/apiextensions-apiserver/"):].replace("/", ".") + "."
     return None
 
 # Types with their own MarshalJSON: how their Go zero value encodes.
@@ -49,6 +53,11 @@ SPECIAL = {
     "k8s.io/apimachinery/pkg/api/resource.Quantity": "q",    # "0"
     "k8s.io/apimachinery/pkg/util/intstr.IntOrString": "i",  # 0
 }
+# JSON Schema unions with their own MarshalJSON: a schema object (encoded as JSONSchemaProps), or a
+# bool / an array of schemas / an array of strings, written as they are.
+APIEXT = "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1."
+SCHEMA_UNIONS = {APIEXT + "JSONSchemaPropsOrArray", APIEXT + "JSONSchemaPropsOrBool",
+                 APIEXT + "JSONSchemaPropsOrStringArray"}
 EXTERNAL_SCALARS = {
     "k8s.io/apimachinery/pkg/types.UID": "string",
     "k8s.io/apimachinery/pkg/types.NodeName": "string",
@@ -190,6 +199,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("api")
     ap.add_argument("apimachinery")
+    ap.add_argument("apiextensions")
     ap.add_argument("--schema", default=DEFAULT_SCHEMA)
     args = ap.parse_args()
     defs = json.load(open(args.schema))["$defs"]
@@ -199,11 +209,15 @@ def main():
         parse_package("k8s.io/api/" + p, read_package(args.api, p), structs, named)
     for p in MACHINERY:
         parse_package("k8s.io/apimachinery/" + p, read_package(args.apimachinery, p), structs, named)
+    for p in APIEXTENSIONS:
+        parse_package("k8s.io/apiextensions-apiserver/" + p, read_package(args.apiextensions, p), structs, named)
 
     def underlying(q, seen=()):
         """A named type → its encoding class: ("struct", q) | ("special", code) | resolved non-struct form."""
         if q in SPECIAL:
             return ("special", SPECIAL[q])
+        if q in SCHEMA_UNIONS:
+            return ("struct", APIEXT + "JSONSchemaProps")
         if q in EXTERNAL_SCALARS:
             return ("scalar", GO_SCALARS[EXTERNAL_SCALARS[q]])
         if q in structs:
@@ -261,8 +275,6 @@ def main():
             return "S", def_name(r[1])
         inner, child = code(r[1])
         container = {"ptr": "P", "slice": "L", "map": "M"}[k]
-        if container == "P" and inner in "sbn":
-            return "P", None
         return container + (inner if inner != "S" else ""), child
 
     # Served meta types the schema has no definition for (Tables, PartialObjectMetadata).

@@ -32,6 +32,21 @@ struct GoLayoutTests {
         #expect(cr.jsonString == #"{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"w","ownerReferences":[{"apiVersion":"apps/v1","kind":"Deployment","name":"d","uid":"u"}]},"spec":{"target":{"apiVersion":"apps/v1","kind":"Deployment","name":"d"}}}"#)
     }
 
+    @Test("a CustomResourceDefinition's schema comes out in JSONSchemaProps order, through its unions")
+    func customResourceDefinitionSchema() throws {
+        let crd = try JSONValue.parse(#"""
+            {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition","metadata":{"name":"ws.example.com"},
+             "spec":{"versions":[{"schema":{"openAPIV3Schema":{"type":"object","properties":{
+               "a":{"items":{"type":"string","format":"f"},"type":"array"},
+               "b":{"items":[{"type":"string","description":"d"},{"type":"integer"}],"type":"array"},
+               "c":{"additionalProperties":false,"type":"object"},
+               "d":{"additionalProperties":{"type":"string","description":"d"},"type":"object"},
+               "e":{"enum":[{"x":2}],"default":{"x":2},"type":"object"}}}},"storage":true,"served":true,"name":"v1"}],
+               "scope":"Cluster","names":{"kind":"W","plural":"ws"},"group":"example.com"}}
+            """#)
+        #expect(crd.jsonString == #"{"kind":"CustomResourceDefinition","apiVersion":"apiextensions.k8s.io/v1","metadata":{"name":"ws.example.com"},"spec":{"group":"example.com","names":{"plural":"ws","kind":"W"},"scope":"Cluster","versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{"a":{"type":"array","items":{"type":"string","format":"f"}},"b":{"type":"array","items":[{"description":"d","type":"string"},{"type":"integer"}]},"c":{"type":"object","additionalProperties":false},"d":{"type":"object","additionalProperties":{"description":"d","type":"string"}},"e":{"type":"object","default":{"x":2},"enum":[{"x":2}]}}}}}]},"status":{"conditions":null,"acceptedNames":{"plural":"","kind":""},"storedVersions":null}}"#)
+    }
+
     @Test("a Table row's embedded object is laid out as its own kind")
     func embeddedObjects() throws {
         let table = try JSONValue.parse(#"""
@@ -49,7 +64,8 @@ struct GoLayoutTests {
             }
         }
         for (kind, apiVersion) in [("Pod", "v1"), ("Deployment", "apps/v1"), ("Job", "batch/v1"), ("Status", "v1"),
-                                   ("HorizontalPodAutoscaler", "autoscaling/v1"), ("Lease", "coordination.k8s.io/v1")] {
+                                   ("HorizontalPodAutoscaler", "autoscaling/v1"), ("Lease", "coordination.k8s.io/v1"),
+                                   ("CustomResourceDefinition", "apiextensions.k8s.io/v1")] {
             #expect(GoLayout.isBuiltin(kind: kind, apiVersion: apiVersion), "\(kind)")
         }
     }

@@ -29,8 +29,8 @@ public enum Defaulting {
         case ("", "PersistentVolume"): defaultPersistentVolume(&object)
         case ("", "Endpoints"):
             object.editObjects("subsets") { $0.editObjects("ports") { $0.setIfZero("protocol", .string("TCP")) } }
-        case ("discovery.k8s.io", "EndpointSlice"):
-            object.editObjects("ports") { $0.setIfAbsent("protocol", .string("TCP")) }
+        case ("", "LimitRange"): defaultLimitRange(&object)
+        case ("discovery.k8s.io", "EndpointSlice"): defaultEndpointSlice(&object)
         case ("apps", "Deployment"): defaultDeployment(&object)
         case ("apps", "ReplicaSet"): defaultReplicaSet(&object)
         case ("apps", "StatefulSet"): defaultStatefulSet(&object)
@@ -40,7 +40,11 @@ public enum Defaulting {
         case ("networking.k8s.io", "NetworkPolicy"): defaultNetworkPolicy(&object)
         case ("autoscaling", "HorizontalPodAutoscaler"): defaultHorizontalPodAutoscaler(&object, version: kind.version)
         case ("rbac.authorization.k8s.io", "RoleBinding"), ("rbac.authorization.k8s.io", "ClusterRoleBinding"):
-            object.editObjects("subjects") { defaultSubject(&$0) }
+            defaultBinding(&object)
+        case ("storage.k8s.io", "CSIDriver"): defaultCSIDriver(&object)
+        case ("admissionregistration.k8s.io", "ValidatingWebhookConfiguration"): defaultWebhooks(&object, mutating: false)
+        case ("admissionregistration.k8s.io", "MutatingWebhookConfiguration"): defaultWebhooks(&object, mutating: true)
+        case ("apiextensions.k8s.io", "CustomResourceDefinition"): defaultCustomResourceDefinition(&object)
         case ("storage.k8s.io", "StorageClass"):
             object.setIfZero("reclaimPolicy", .string("Delete"))
             object.setIfZero("volumeBindingMode", .string("Immediate"))

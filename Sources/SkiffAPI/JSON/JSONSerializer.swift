@@ -8,7 +8,8 @@
 enum JSONSerializer {
     /// Writes `value`; an object naming a built-in `apiVersion`/`kind` gets its Go layout.
     static func write(_ value: JSONValue, into out: inout [UInt8]) {
-        if case .object(let fields) = value, fields.count >= 2, let layout = GoLayout.forObject(fields) {
+        if case .object(let fields) = value, fields.count >= 2, GoLayout.enabled.load(ordering: .relaxed),
+           let layout = GoLayout.forObject(fields) {
             writeStruct(fields, layout, into: &out)
         } else {
             writePlain(value, into: &out)

@@ -22,7 +22,7 @@ namespaceSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 objectSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 resourceRules L o io.k8s.api.admissionregistration.v1.NamedRuleWithOperations
 excludeResourceRules L o io.k8s.api.admissionregistration.v1.NamedRuleWithOperations
-matchPolicy P o
+matchPolicy Ps o
 @io.k8s.api.admissionregistration.v1.MutatingAdmissionPolicy admissionregistration.k8s.io/v1/MutatingAdmissionPolicy
 kind s o
 apiVersion s o
@@ -52,21 +52,21 @@ paramKind P o io.k8s.api.admissionregistration.v1.ParamKind
 matchConstraints P o io.k8s.api.admissionregistration.v1.MatchResources
 variables L o io.k8s.api.admissionregistration.v1.Variable
 mutations L o io.k8s.api.admissionregistration.v1.Mutation
-failurePolicy P o
+failurePolicy Ps o
 matchConditions L o io.k8s.api.admissionregistration.v1.MatchCondition
 reinvocationPolicy s o
 @io.k8s.api.admissionregistration.v1.MutatingWebhook
 name s -
 clientConfig S - io.k8s.api.admissionregistration.v1.WebhookClientConfig
 rules L o io.k8s.api.admissionregistration.v1.RuleWithOperations
-failurePolicy P o
-matchPolicy P o
+failurePolicy Ps o
+matchPolicy Ps o
 namespaceSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 objectSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
-sideEffects P -
-timeoutSeconds P o
+sideEffects Ps -
+timeoutSeconds Pn o
 admissionReviewVersions Ls -
-reinvocationPolicy P o
+reinvocationPolicy Ps o
 matchConditions L o io.k8s.api.admissionregistration.v1.MatchCondition
 @io.k8s.api.admissionregistration.v1.MutatingWebhookConfiguration admissionregistration.k8s.io/v1/MutatingWebhookConfiguration
 kind s o
@@ -88,7 +88,7 @@ operations Ls o
 apiGroups Ls o
 apiVersions Ls o
 resources Ls o
-scope P o
+scope Ps o
 @io.k8s.api.admissionregistration.v1.ParamKind
 apiVersion s o
 kind s o
@@ -96,18 +96,18 @@ kind s o
 name s o
 namespace s o
 selector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
-parameterNotFoundAction P o
+parameterNotFoundAction Ps o
 @io.k8s.api.admissionregistration.v1.RuleWithOperations
 operations Ls o
 apiGroups Ls o
 apiVersions Ls o
 resources Ls o
-scope P o
+scope Ps o
 @io.k8s.api.admissionregistration.v1.ServiceReference
 namespace s -
 name s -
-path P o
-port P o
+path Ps o
+port Pn o
 @io.k8s.api.admissionregistration.v1.TypeChecking
 expressionWarnings L o io.k8s.api.admissionregistration.v1.ExpressionWarning
 @io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy
@@ -140,7 +140,7 @@ items L - io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy
 paramKind P o io.k8s.api.admissionregistration.v1.ParamKind
 matchConstraints P o io.k8s.api.admissionregistration.v1.MatchResources
 validations L o io.k8s.api.admissionregistration.v1.Validation
-failurePolicy P o
+failurePolicy Ps o
 auditAnnotations L o io.k8s.api.admissionregistration.v1.AuditAnnotation
 matchConditions L o io.k8s.api.admissionregistration.v1.MatchCondition
 variables L o io.k8s.api.admissionregistration.v1.Variable
@@ -152,12 +152,12 @@ conditions L o io.k8s.apimachinery.pkg.apis.meta.v1.Condition
 name s -
 clientConfig S - io.k8s.api.admissionregistration.v1.WebhookClientConfig
 rules L o io.k8s.api.admissionregistration.v1.RuleWithOperations
-failurePolicy P o
-matchPolicy P o
+failurePolicy Ps o
+matchPolicy Ps o
 namespaceSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 objectSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
-sideEffects P -
-timeoutSeconds P o
+sideEffects Ps -
+timeoutSeconds Pn o
 admissionReviewVersions Ls -
 matchConditions L o io.k8s.api.admissionregistration.v1.MatchCondition
 @io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration admissionregistration.k8s.io/v1/ValidatingWebhookConfiguration
@@ -173,13 +173,13 @@ items L - io.k8s.api.admissionregistration.v1.ValidatingWebhookConfiguration
 @io.k8s.api.admissionregistration.v1.Validation
 expression s -
 message s o
-reason P o
+reason Ps o
 messageExpression s o
 @io.k8s.api.admissionregistration.v1.Variable
 name s -
 expression s -
 @io.k8s.api.admissionregistration.v1.WebhookClientConfig
-url P o
+url Ps o
 service P o io.k8s.api.admissionregistration.v1.ServiceReference
 caBundle y o
 @io.k8s.api.apps.v1.ControllerRevision apps/v1/ControllerRevision
@@ -215,7 +215,7 @@ selector P - io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 template S - io.k8s.api.core.v1.PodTemplateSpec
 updateStrategy S o io.k8s.api.apps.v1.DaemonSetUpdateStrategy
 minReadySeconds n o
-revisionHistoryLimit P o
+revisionHistoryLimit Pn o
 @io.k8s.api.apps.v1.DaemonSetStatus
 currentNumberScheduled n -
 numberMisscheduled n -
@@ -225,7 +225,7 @@ observedGeneration n o
 updatedNumberScheduled n o
 numberAvailable n o
 numberUnavailable n o
-collisionCount P o
+collisionCount Pn o
 conditions L o io.k8s.api.apps.v1.DaemonSetCondition
 @io.k8s.api.apps.v1.DaemonSetUpdateStrategy
 type s o
@@ -249,14 +249,14 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.apps.v1.Deployment
 @io.k8s.api.apps.v1.DeploymentSpec
-replicas P o
+replicas Pn o
 selector P - io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 template S - io.k8s.api.core.v1.PodTemplateSpec
 strategy S o io.k8s.api.apps.v1.DeploymentStrategy
 minReadySeconds n o
-revisionHistoryLimit P o
+revisionHistoryLimit Pn o
 paused b o
-progressDeadlineSeconds P o
+progressDeadlineSeconds Pn o
 @io.k8s.api.apps.v1.DeploymentStatus
 observedGeneration n o
 replicas n o
@@ -264,9 +264,9 @@ updatedReplicas n o
 readyReplicas n o
 availableReplicas n o
 unavailableReplicas n o
-terminatingReplicas P o
+terminatingReplicas Pn o
 conditions L o io.k8s.api.apps.v1.DeploymentCondition
-collisionCount P o
+collisionCount Pn o
 @io.k8s.api.apps.v1.DeploymentStrategy
 type s o
 rollingUpdate P o io.k8s.api.apps.v1.RollingUpdateDeployment
@@ -288,7 +288,7 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.apps.v1.ReplicaSet
 @io.k8s.api.apps.v1.ReplicaSetSpec
-replicas P o
+replicas Pn o
 minReadySeconds n o
 selector P - io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 template S o io.k8s.api.core.v1.PodTemplateSpec
@@ -297,7 +297,7 @@ replicas n -
 fullyLabeledReplicas n o
 readyReplicas n o
 availableReplicas n o
-terminatingReplicas P o
+terminatingReplicas Pn o
 observedGeneration n o
 conditions L o io.k8s.api.apps.v1.ReplicaSetCondition
 @io.k8s.api.apps.v1.RollingUpdateDaemonSet
@@ -307,7 +307,7 @@ maxSurge Pi o
 maxUnavailable Pi o
 maxSurge Pi o
 @io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy
-partition P o
+partition Pn o
 maxUnavailable Pi o
 @io.k8s.api.apps.v1.StatefulSet apps/v1/StatefulSet
 kind s o
@@ -332,14 +332,14 @@ start n -
 whenDeleted s o
 whenScaled s o
 @io.k8s.api.apps.v1.StatefulSetSpec
-replicas P o
+replicas Pn o
 selector P - io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 template S - io.k8s.api.core.v1.PodTemplateSpec
 volumeClaimTemplates L o io.k8s.api.core.v1.PersistentVolumeClaim
 serviceName s -
 podManagementPolicy s o
 updateStrategy S o io.k8s.api.apps.v1.StatefulSetUpdateStrategy
-revisionHistoryLimit P o
+revisionHistoryLimit Pn o
 minReadySeconds n o
 persistentVolumeClaimRetentionPolicy P o io.k8s.api.apps.v1.StatefulSetPersistentVolumeClaimRetentionPolicy
 ordinals P o io.k8s.api.apps.v1.StatefulSetOrdinals
@@ -351,7 +351,7 @@ currentReplicas n o
 updatedReplicas n o
 currentRevision s o
 updateRevision s o
-collisionCount P o
+collisionCount Pn o
 conditions L o io.k8s.api.apps.v1.StatefulSetCondition
 availableReplicas n -
 @io.k8s.api.apps.v1.StatefulSetUpdateStrategy
@@ -377,7 +377,7 @@ spec S - io.k8s.api.authentication.v1.TokenRequestSpec
 status S o io.k8s.api.authentication.v1.TokenRequestStatus
 @io.k8s.api.authentication.v1.TokenRequestSpec
 audiences Ls -
-expirationSeconds P -
+expirationSeconds Pn -
 boundObjectRef P - io.k8s.api.authentication.v1.BoundObjectReference
 attestations MLs o
 @io.k8s.api.authentication.v1.TokenRequestStatus
@@ -492,15 +492,15 @@ metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.autoscaling.v1.HorizontalPodAutoscaler
 @io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerSpec
 scaleTargetRef S - io.k8s.api.autoscaling.v1.CrossVersionObjectReference
-minReplicas P o
+minReplicas Pn o
 maxReplicas n -
-targetCPUUtilizationPercentage P o
+targetCPUUtilizationPercentage Pn o
 @io.k8s.api.autoscaling.v1.HorizontalPodAutoscalerStatus
-observedGeneration P o
+observedGeneration Pn o
 lastScaleTime Pt o
 currentReplicas n -
 desiredReplicas n -
-currentCPUUtilizationPercentage P o
+currentCPUUtilizationPercentage Pn o
 @io.k8s.api.autoscaling.v1.Scale autoscaling/v1/Scale
 kind s o
 apiVersion s o
@@ -535,8 +535,8 @@ type s -
 value n -
 periodSeconds n -
 @io.k8s.api.autoscaling.v2.HPAScalingRules
-stabilizationWindowSeconds P o
-selectPolicy P o
+stabilizationWindowSeconds Pn o
+selectPolicy Ps o
 policies L o io.k8s.api.autoscaling.v2.HPAScalingPolicy
 tolerance Pq o
 @io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler autoscaling/v2/HorizontalPodAutoscaler
@@ -554,7 +554,7 @@ status s -
 lastTransitionTime t o
 reason s o
 message s o
-observedGeneration P o
+observedGeneration Pn o
 @io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerList autoscaling/v2/HorizontalPodAutoscalerList
 kind s o
 apiVersion s o
@@ -562,12 +562,12 @@ metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler
 @io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerSpec
 scaleTargetRef S - io.k8s.api.autoscaling.v2.CrossVersionObjectReference
-minReplicas P o
+minReplicas Pn o
 maxReplicas n -
 metrics L o io.k8s.api.autoscaling.v2.MetricSpec
 behavior P o io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerBehavior
 @io.k8s.api.autoscaling.v2.HorizontalPodAutoscalerStatus
-observedGeneration P o
+observedGeneration Pn o
 lastScaleTime Pt o
 currentReplicas n o
 desiredReplicas n -
@@ -594,11 +594,11 @@ external P o io.k8s.api.autoscaling.v2.ExternalMetricStatus
 type s -
 value Pq o
 averageValue Pq o
-averageUtilization P o
+averageUtilization Pn o
 @io.k8s.api.autoscaling.v2.MetricValueStatus
 value Pq o
 averageValue Pq o
-averageUtilization P o
+averageUtilization Pn o
 @io.k8s.api.autoscaling.v2.ObjectMetricSource
 describedObject S - io.k8s.api.autoscaling.v2.CrossVersionObjectReference
 target S - io.k8s.api.autoscaling.v2.MetricTarget
@@ -632,13 +632,13 @@ metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.batch.v1.CronJob
 @io.k8s.api.batch.v1.CronJobSpec
 schedule s -
-timeZone P o
-startingDeadlineSeconds P o
+timeZone Ps o
+startingDeadlineSeconds Pn o
 concurrencyPolicy s o
-suspend P o
+suspend Pb o
 jobTemplate S - io.k8s.api.batch.v1.JobTemplateSpec
-successfulJobsHistoryLimit P o
-failedJobsHistoryLimit P o
+successfulJobsHistoryLimit Pn o
+failedJobsHistoryLimit Pn o
 @io.k8s.api.batch.v1.CronJobStatus
 active L o io.k8s.api.core.v1.ObjectReference
 lastScheduleTime Pt o
@@ -667,22 +667,22 @@ schedulingConstraints P o io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSchedul
 disruptionMode P o io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupDisruptionMode
 resourceClaims L o io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupResourceClaim
 @io.k8s.api.batch.v1.JobSpec
-parallelism P o
-completions P o
-activeDeadlineSeconds P o
+parallelism Pn o
+completions Pn o
+activeDeadlineSeconds Pn o
 podFailurePolicy P o io.k8s.api.batch.v1.PodFailurePolicy
 successPolicy P o io.k8s.api.batch.v1.SuccessPolicy
-backoffLimit P o
-backoffLimitPerIndex P o
-maxFailedIndexes P o
+backoffLimit Pn o
+backoffLimitPerIndex Pn o
+maxFailedIndexes Pn o
 selector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
-manualSelector P o
+manualSelector Pb o
 template S - io.k8s.api.core.v1.PodTemplateSpec
-ttlSecondsAfterFinished P o
-completionMode P o
-suspend P o
-podReplacementPolicy P o
-managedBy P o
+ttlSecondsAfterFinished Pn o
+completionMode Ps o
+suspend Pb o
+podReplacementPolicy Ps o
+managedBy Ps o
 scheduling P o io.k8s.api.batch.v1.JobSchedulingConfiguration
 @io.k8s.api.batch.v1.JobStatus
 conditions L o io.k8s.api.batch.v1.JobCondition
@@ -691,18 +691,18 @@ completionTime Pt o
 active n o
 succeeded n o
 failed n o
-terminating P o
+terminating Pn o
 completedIndexes s o
-failedIndexes P o
+failedIndexes Ps o
 uncountedTerminatedPods P o io.k8s.api.batch.v1.UncountedTerminatedPods
-ready P o
+ready Pn o
 @io.k8s.api.batch.v1.JobTemplateSpec
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
 spec S o io.k8s.api.batch.v1.JobSpec
 @io.k8s.api.batch.v1.PodFailurePolicy
 rules L - io.k8s.api.batch.v1.PodFailurePolicyRule
 @io.k8s.api.batch.v1.PodFailurePolicyOnExitCodesRequirement
-containerName P o
+containerName Ps o
 operator s -
 values Ln -
 @io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern
@@ -715,8 +715,8 @@ onPodConditions L o io.k8s.api.batch.v1.PodFailurePolicyOnPodConditionsPattern
 @io.k8s.api.batch.v1.SuccessPolicy
 rules L - io.k8s.api.batch.v1.SuccessPolicyRule
 @io.k8s.api.batch.v1.SuccessPolicyRule
-succeededIndexes P o
-succeededCount P o
+succeededIndexes Ps o
+succeededCount Pn o
 @io.k8s.api.batch.v1.UncountedTerminatedPods
 succeeded Ls o
 failed Ls o
@@ -741,7 +741,7 @@ items L - io.k8s.api.certificates.v1.CertificateSigningRequest
 @io.k8s.api.certificates.v1.CertificateSigningRequestSpec
 request y -
 signerName s -
-expirationSeconds P o
+expirationSeconds Pn o
 usages Ls o
 username s o
 uid s o
@@ -782,7 +782,7 @@ serviceAccountName s -
 serviceAccountUID s -
 nodeName s -
 nodeUID s -
-maxExpirationSeconds P o
+maxExpirationSeconds Pn o
 stubPKCS10Request y -
 unverifiedUserAnnotations Ms o
 @io.k8s.api.certificates.v1.PodCertificateRequestStatus
@@ -802,13 +802,13 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.coordination.v1.Lease
 @io.k8s.api.coordination.v1.LeaseSpec
-holderIdentity P o
-leaseDurationSeconds P o
+holderIdentity Ps o
+leaseDurationSeconds Pn o
 acquireTime Pt o
 renewTime Pt o
-leaseTransitions P o
-strategy P o
-preferredHolder P o
+leaseTransitions Pn o
+strategy Ps o
+preferredHolder Ps o
 @io.k8s.api.core.v1.AWSElasticBlockStoreVolumeSource
 volumeID s -
 fsType s o
@@ -820,22 +820,22 @@ podAffinity P o io.k8s.api.core.v1.PodAffinity
 podAntiAffinity P o io.k8s.api.core.v1.PodAntiAffinity
 @io.k8s.api.core.v1.AppArmorProfile
 type s -
-localhostProfile P o
+localhostProfile Ps o
 @io.k8s.api.core.v1.AttachedVolume
 name s -
 devicePath s -
 @io.k8s.api.core.v1.AzureDiskVolumeSource
 diskName s -
 diskURI s -
-cachingMode P o
-fsType P o
-readOnly P o
-kind P o
+cachingMode Ps o
+fsType Ps o
+readOnly Pb o
+kind Ps o
 @io.k8s.api.core.v1.AzureFilePersistentVolumeSource
 secretName s -
 shareName s -
 readOnly b o
-secretNamespace P -
+secretNamespace Ps -
 @io.k8s.api.core.v1.AzureFileVolumeSource
 secretName s -
 shareName s -
@@ -858,8 +858,8 @@ controllerExpandSecretRef P o io.k8s.api.core.v1.SecretReference
 nodeExpandSecretRef P o io.k8s.api.core.v1.SecretReference
 @io.k8s.api.core.v1.CSIVolumeSource
 driver s -
-readOnly P o
-fsType P o
+readOnly Pb o
+fsType Ps o
 volumeAttributes Ms o
 nodePublishSecretRef P o io.k8s.api.core.v1.LocalObjectReference
 @io.k8s.api.core.v1.Capabilities
@@ -890,14 +890,14 @@ fsType s o
 readOnly b o
 secretRef P o io.k8s.api.core.v1.LocalObjectReference
 @io.k8s.api.core.v1.ClientIPConfig
-timeoutSeconds P o
+timeoutSeconds Pn o
 @io.k8s.api.core.v1.ClusterTrustBundleProjection
-name P o
-signerName P o
+name Ps o
+signerName Ps o
 labelSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
-optional P o
+optional Pb o
 path s -
-user P o
+user Pn o
 @io.k8s.api.core.v1.ComponentCondition
 type s -
 status s -
@@ -917,16 +917,16 @@ items L - io.k8s.api.core.v1.ComponentStatus
 kind s o
 apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
-immutable P o
+immutable Pb o
 data Ms o
 binaryData My o
 @io.k8s.api.core.v1.ConfigMapEnvSource
 name s o
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.ConfigMapKeySelector
 name s o
 key s -
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.ConfigMapList /v1/ConfigMapList
 kind s o
 apiVersion s o
@@ -941,13 +941,13 @@ kubeletConfigKey s -
 @io.k8s.api.core.v1.ConfigMapProjection
 name s o
 items L o io.k8s.api.core.v1.KeyToPath
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.ConfigMapVolumeSource
 name s o
 items L o io.k8s.api.core.v1.KeyToPath
-defaultMode P o
-optional P o
-defaultUser P o
+defaultMode Pn o
+optional Pb o
+defaultUser Pn o
 @io.k8s.api.core.v1.Container
 name s -
 image s o
@@ -959,7 +959,7 @@ envFrom L o io.k8s.api.core.v1.EnvFromSource
 env L o io.k8s.api.core.v1.EnvVar
 resources S o io.k8s.api.core.v1.ResourceRequirements
 resizePolicy L o io.k8s.api.core.v1.ContainerResizePolicy
-restartPolicy P o
+restartPolicy Ps o
 restartPolicyRules L o io.k8s.api.core.v1.ContainerRestartRule
 volumeMounts L o io.k8s.api.core.v1.VolumeMount
 volumeDevices L o io.k8s.api.core.v1.VolumeDevice
@@ -1022,13 +1022,13 @@ restartCount n -
 image s -
 imageID s -
 containerID s o
-started P o
+started Pb o
 allocatedResources Mq o
 resources P o io.k8s.api.core.v1.ResourceRequirements
 volumeMounts L o io.k8s.api.core.v1.VolumeMountStatus
 user P o io.k8s.api.core.v1.ContainerUser
 allocatedResourcesStatus L o io.k8s.api.core.v1.ResourceStatus
-stopSignal P o
+stopSignal Ps o
 @io.k8s.api.core.v1.ContainerUser
 linux P o io.k8s.api.core.v1.LinuxContainerUser
 @io.k8s.api.core.v1.DaemonEndpoint
@@ -1039,26 +1039,26 @@ items L o io.k8s.api.core.v1.DownwardAPIVolumeFile
 path s -
 fieldRef P o io.k8s.api.core.v1.ObjectFieldSelector
 resourceFieldRef P o io.k8s.api.core.v1.ResourceFieldSelector
-mode P o
-user P o
+mode Pn o
+user Pn o
 @io.k8s.api.core.v1.DownwardAPIVolumeSource
 items L o io.k8s.api.core.v1.DownwardAPIVolumeFile
-defaultMode P o
-defaultUser P o
+defaultMode Pn o
+defaultUser Pn o
 @io.k8s.api.core.v1.EmptyDirVolumeSource
 medium s o
 sizeLimit Pq o
-mode P o
+mode Pn o
 @io.k8s.api.core.v1.EndpointAddress
 ip s -
 hostname s o
-nodeName P o
+nodeName Ps o
 targetRef P o io.k8s.api.core.v1.ObjectReference
 @io.k8s.api.core.v1.EndpointPort
 name s o
 port n -
 protocol s o
-appProtocol P o
+appProtocol Ps o
 @io.k8s.api.core.v1.EndpointSubset
 addresses L o io.k8s.api.core.v1.EndpointAddress
 notReadyAddresses L o io.k8s.api.core.v1.EndpointAddress
@@ -1098,7 +1098,7 @@ envFrom L o io.k8s.api.core.v1.EnvFromSource
 env L o io.k8s.api.core.v1.EnvVar
 resources S o io.k8s.api.core.v1.ResourceRequirements
 resizePolicy L o io.k8s.api.core.v1.ContainerResizePolicy
-restartPolicy P o
+restartPolicy Ps o
 restartPolicyRules L o io.k8s.api.core.v1.ContainerRestartRule
 volumeMounts L o io.k8s.api.core.v1.VolumeMount
 volumeDevices L o io.k8s.api.core.v1.VolumeDevice
@@ -1147,12 +1147,12 @@ component s o
 host s o
 @io.k8s.api.core.v1.EvictionResponder
 name s -
-priority P -
+priority Pn -
 @io.k8s.api.core.v1.ExecAction
 command Ls o
 @io.k8s.api.core.v1.FCVolumeSource
 targetWWNs Ls o
-lun P o
+lun Pn o
 fsType s o
 readOnly b o
 wwids Ls o
@@ -1160,7 +1160,7 @@ wwids Ls o
 volumeName s -
 path s -
 key s -
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.FlexPersistentVolumeSource
 driver s -
 fsType s o
@@ -1183,8 +1183,8 @@ partition n o
 readOnly b o
 @io.k8s.api.core.v1.GRPCAction
 port n -
-service P -
-mode P o
+service Ps -
+mode Ps o
 @io.k8s.api.core.v1.GitRepoVolumeSource
 repository s -
 revision s o
@@ -1193,7 +1193,7 @@ directory s o
 endpoints s -
 path s -
 readOnly b o
-endpointsNamespace P o
+endpointsNamespace Ps o
 @io.k8s.api.core.v1.GlusterfsVolumeSource
 endpoints s -
 path s -
@@ -1204,7 +1204,7 @@ port i -
 host s o
 scheme s o
 httpHeaders L o io.k8s.api.core.v1.HTTPHeader
-protocol P o
+protocol Ps o
 @io.k8s.api.core.v1.HTTPHeader
 name s -
 value s -
@@ -1215,7 +1215,7 @@ hostnames Ls o
 ip s -
 @io.k8s.api.core.v1.HostPathVolumeSource
 path s -
-type P o
+type Ps o
 @io.k8s.api.core.v1.ISCSIPersistentVolumeSource
 targetPortal s -
 iqn s -
@@ -1227,7 +1227,7 @@ portals Ls o
 chapAuthDiscovery b o
 chapAuthSession b o
 secretRef P o io.k8s.api.core.v1.SecretReference
-initiatorName P o
+initiatorName Ps o
 @io.k8s.api.core.v1.ISCSIVolumeSource
 targetPortal s -
 iqn s -
@@ -1239,7 +1239,7 @@ portals Ls o
 chapAuthDiscovery b o
 chapAuthSession b o
 secretRef P o io.k8s.api.core.v1.LocalObjectReference
-initiatorName P o
+initiatorName Ps o
 @io.k8s.api.core.v1.ImageVolumeSource
 reference s o
 pullPolicy s o
@@ -1248,12 +1248,12 @@ imageRef s o
 @io.k8s.api.core.v1.KeyToPath
 key s -
 path s -
-mode P o
-user P o
+mode Pn o
+user Pn o
 @io.k8s.api.core.v1.Lifecycle
 postStart P o io.k8s.api.core.v1.LifecycleHandler
 preStop P o io.k8s.api.core.v1.LifecycleHandler
-stopSignal P o
+stopSignal Ps o
 @io.k8s.api.core.v1.LifecycleHandler
 exec P o io.k8s.api.core.v1.ExecAction
 httpGet P o io.k8s.api.core.v1.HTTPGetAction
@@ -1285,7 +1285,7 @@ supplementalGroups Ln o
 @io.k8s.api.core.v1.LoadBalancerIngress
 ip s o
 hostname s o
-ipMode P o
+ipMode Ps o
 ports L o io.k8s.api.core.v1.PortStatus
 @io.k8s.api.core.v1.LoadBalancerStatus
 ingress L o io.k8s.api.core.v1.LoadBalancerIngress
@@ -1293,7 +1293,7 @@ ingress L o io.k8s.api.core.v1.LoadBalancerIngress
 name s o
 @io.k8s.api.core.v1.LocalVolumeSource
 path s -
-fsType P o
+fsType Ps o
 @io.k8s.api.core.v1.ModifyVolumeStatus
 targetVolumeAttributesClassName s o
 status s -
@@ -1364,7 +1364,7 @@ error s o
 @io.k8s.api.core.v1.NodeDaemonEndpoints
 kubeletEndpoint S o io.k8s.api.core.v1.DaemonEndpoint
 @io.k8s.api.core.v1.NodeFeatures
-supplementalGroupsPolicy P o
+supplementalGroupsPolicy Pb o
 @io.k8s.api.core.v1.NodeList /v1/NodeList
 kind s o
 apiVersion s o
@@ -1376,8 +1376,8 @@ disableResizePreemption Ls o
 name s -
 features P o io.k8s.api.core.v1.NodeRuntimeHandlerFeatures
 @io.k8s.api.core.v1.NodeRuntimeHandlerFeatures
-recursiveReadOnlyMounts P o
-userNamespaces P o
+recursiveReadOnlyMounts Pb o
+userNamespaces Pb o
 @io.k8s.api.core.v1.NodeSelector
 nodeSelectorTerms L - io.k8s.api.core.v1.NodeSelectorTerm
 @io.k8s.api.core.v1.NodeSelectorRequirement
@@ -1412,7 +1412,7 @@ runtimeHandlers L o io.k8s.api.core.v1.NodeRuntimeHandler
 features P o io.k8s.api.core.v1.NodeFeatures
 declaredFeatures Ls o
 @io.k8s.api.core.v1.NodeSwapStatus
-capacity P o
+capacity Pn o
 @io.k8s.api.core.v1.NodeSystemInfo
 machineID s -
 systemUUID s -
@@ -1465,11 +1465,11 @@ accessModes Ls o
 selector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 resources S o io.k8s.api.core.v1.VolumeResourceRequirements
 volumeName s o
-storageClassName P o
-volumeMode P o
+storageClassName Ps o
+volumeMode Ps o
 dataSource P o io.k8s.api.core.v1.TypedLocalObjectReference
 dataSourceRef P o io.k8s.api.core.v1.TypedObjectReference
-volumeAttributesClassName P o
+volumeAttributesClassName Ps o
 @io.k8s.api.core.v1.PersistentVolumeClaimStatus
 phase s o
 accessModes Ls o
@@ -1477,7 +1477,7 @@ capacity Mq o
 conditions L o io.k8s.api.core.v1.PersistentVolumeClaimCondition
 allocatedResources Mq o
 allocatedResourceStatuses Ms o
-currentVolumeAttributesClassName P o
+currentVolumeAttributesClassName Ps o
 modifyVolumeStatus P o io.k8s.api.core.v1.ModifyVolumeStatus
 healthStatus P o io.k8s.api.core.v1.VolumeHealthStatus
 @io.k8s.api.core.v1.PersistentVolumeClaimTemplate
@@ -1520,9 +1520,9 @@ claimRef P o io.k8s.api.core.v1.ObjectReference
 persistentVolumeReclaimPolicy s o
 storageClassName s o
 mountOptions Ls o
-volumeMode P o
+volumeMode Ps o
 nodeAffinity P o io.k8s.api.core.v1.VolumeNodeAffinity
-volumeAttributesClassName P o
+volumeAttributesClassName Ps o
 @io.k8s.api.core.v1.PersistentVolumeStatus
 phase s o
 message s o
@@ -1553,12 +1553,12 @@ preferredDuringSchedulingIgnoredDuringExecution L o io.k8s.api.core.v1.WeightedP
 @io.k8s.api.core.v1.PodCertificateProjection
 signerName s o
 keyType s o
-maxExpirationSeconds P o
+maxExpirationSeconds Pn o
 credentialBundlePath s o
 keyPath s o
 certificateChainPath s o
 userAnnotations Ms o
-user P o
+user Pn o
 @io.k8s.api.core.v1.PodCondition
 type s -
 observedGeneration n o
@@ -1573,7 +1573,7 @@ searches Ls o
 options L o io.k8s.api.core.v1.PodDNSConfigOption
 @io.k8s.api.core.v1.PodDNSConfigOption
 name s o
-value P o
+value Ps o
 @io.k8s.api.core.v1.PodExtendedResourceClaimStatus
 requestMappings L - io.k8s.api.core.v1.ContainerExtendedResourceRequest
 resourceClaimName s -
@@ -1590,47 +1590,47 @@ name s -
 conditionType s -
 @io.k8s.api.core.v1.PodResourceClaim
 name s -
-resourceClaimName P o
-resourceClaimTemplateName P o
+resourceClaimName Ps o
+resourceClaimTemplateName Ps o
 @io.k8s.api.core.v1.PodResourceClaimStatus
 name s -
-resourceClaimName P o
+resourceClaimName Ps o
 @io.k8s.api.core.v1.PodSchedulingGate
 name s -
 @io.k8s.api.core.v1.PodSchedulingGroup
-podGroupName P o
+podGroupName Ps o
 @io.k8s.api.core.v1.PodSecurityContext
 seLinuxOptions P o io.k8s.api.core.v1.SELinuxOptions
 windowsOptions P o io.k8s.api.core.v1.WindowsSecurityContextOptions
-runAsUser P o
-runAsGroup P o
-runAsNonRoot P o
+runAsUser Pn o
+runAsGroup Pn o
+runAsNonRoot Pb o
 supplementalGroups Ln o
-supplementalGroupsPolicy P o
-fsGroup P o
+supplementalGroupsPolicy Ps o
+fsGroup Pn o
 sysctls L o io.k8s.api.core.v1.Sysctl
-fsGroupChangePolicy P o
+fsGroupChangePolicy Ps o
 seccompProfile P o io.k8s.api.core.v1.SeccompProfile
 appArmorProfile P o io.k8s.api.core.v1.AppArmorProfile
-seLinuxChangePolicy P o
+seLinuxChangePolicy Ps o
 @io.k8s.api.core.v1.PodSpec
 volumes L o io.k8s.api.core.v1.Volume
 initContainers L o io.k8s.api.core.v1.Container
 containers L - io.k8s.api.core.v1.Container
 ephemeralContainers L o io.k8s.api.core.v1.EphemeralContainer
 restartPolicy s o
-terminationGracePeriodSeconds P o
-activeDeadlineSeconds P o
+terminationGracePeriodSeconds Pn o
+activeDeadlineSeconds Pn o
 dnsPolicy s o
 nodeSelector Ms o
 serviceAccountName s o
 serviceAccount s o
-automountServiceAccountToken P o
+automountServiceAccountToken Pb o
 nodeName s o
 hostNetwork b o
 hostPID b o
 hostIPC b o
-shareProcessNamespace P o
+shareProcessNamespace Pb o
 securityContext P o io.k8s.api.core.v1.PodSecurityContext
 imagePullSecrets L o io.k8s.api.core.v1.LocalObjectReference
 hostname s o
@@ -1640,21 +1640,21 @@ schedulerName s o
 tolerations L o io.k8s.api.core.v1.Toleration
 hostAliases L o io.k8s.api.core.v1.HostAlias
 priorityClassName s o
-priority P o
+priority Pn o
 dnsConfig P o io.k8s.api.core.v1.PodDNSConfig
 readinessGates L o io.k8s.api.core.v1.PodReadinessGate
-runtimeClassName P o
-enableServiceLinks P o
-preemptionPolicy P o
+runtimeClassName Ps o
+enableServiceLinks Pb o
+preemptionPolicy Ps o
 overhead Mq o
 topologySpreadConstraints L o io.k8s.api.core.v1.TopologySpreadConstraint
-setHostnameAsFQDN P o
+setHostnameAsFQDN Pb o
 os P o io.k8s.api.core.v1.PodOS
-hostUsers P o
+hostUsers Pb o
 schedulingGates L o io.k8s.api.core.v1.PodSchedulingGate
 resourceClaims L o io.k8s.api.core.v1.PodResourceClaim
 resources P o io.k8s.api.core.v1.ResourceRequirements
-hostnameOverride P o
+hostnameOverride Ps o
 schedulingGroup P o io.k8s.api.core.v1.PodSchedulingGroup
 evictionResponders L o io.k8s.api.core.v1.EvictionResponder
 @io.k8s.api.core.v1.PodStatus
@@ -1700,7 +1700,7 @@ lastTransitionTime t o
 @io.k8s.api.core.v1.PortStatus
 port n -
 protocol s -
-error P o
+error Ps o
 @io.k8s.api.core.v1.PortworxVolumeSource
 volumeID s -
 fsType s o
@@ -1718,11 +1718,11 @@ timeoutSeconds n o
 periodSeconds n o
 successThreshold n o
 failureThreshold n o
-terminationGracePeriodSeconds P o
+terminationGracePeriodSeconds Pn o
 @io.k8s.api.core.v1.ProjectedVolumeSource
 sources L - io.k8s.api.core.v1.VolumeProjection
-defaultMode P o
-defaultUser P o
+defaultMode Pn o
+defaultUser Pn o
 @io.k8s.api.core.v1.QuobyteVolumeSource
 registry s -
 volume s -
@@ -1766,7 +1766,7 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.core.v1.ReplicationController
 @io.k8s.api.core.v1.ReplicationControllerSpec
-replicas P o
+replicas Pn o
 minReadySeconds n o
 selector Ms o
 template P o io.k8s.api.core.v1.PodTemplateSpec
@@ -1787,7 +1787,7 @@ divisor q o
 @io.k8s.api.core.v1.ResourceHealth
 resourceID s -
 health s o
-message P o
+message Ps o
 @io.k8s.api.core.v1.ResourceQuota /v1/ResourceQuota
 kind s o
 apiVersion s o
@@ -1848,22 +1848,22 @@ operator s -
 values Ls o
 @io.k8s.api.core.v1.SeccompProfile
 type s -
-localhostProfile P o
+localhostProfile Ps o
 @io.k8s.api.core.v1.Secret /v1/Secret
 kind s o
 apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
-immutable P o
+immutable Pb o
 data My o
 stringData Ms o
 type s o
 @io.k8s.api.core.v1.SecretEnvSource
 name s o
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.SecretKeySelector
 name s o
 key s -
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.SecretList /v1/SecretList
 kind s o
 apiVersion s o
@@ -1872,27 +1872,27 @@ items L - io.k8s.api.core.v1.Secret
 @io.k8s.api.core.v1.SecretProjection
 name s o
 items L o io.k8s.api.core.v1.KeyToPath
-optional P o
+optional Pb o
 @io.k8s.api.core.v1.SecretReference
 name s o
 namespace s o
 @io.k8s.api.core.v1.SecretVolumeSource
 secretName s o
 items L o io.k8s.api.core.v1.KeyToPath
-defaultMode P o
-optional P o
-defaultUser P o
+defaultMode Pn o
+optional Pb o
+defaultUser Pn o
 @io.k8s.api.core.v1.SecurityContext
 capabilities P o io.k8s.api.core.v1.Capabilities
-privileged P o
+privileged Pb o
 seLinuxOptions P o io.k8s.api.core.v1.SELinuxOptions
 windowsOptions P o io.k8s.api.core.v1.WindowsSecurityContextOptions
-runAsUser P o
-runAsGroup P o
-runAsNonRoot P o
-readOnlyRootFilesystem P o
-allowPrivilegeEscalation P o
-procMount P o
+runAsUser Pn o
+runAsGroup Pn o
+runAsNonRoot Pb o
+readOnlyRootFilesystem Pb o
+allowPrivilegeEscalation Pb o
+procMount Ps o
 seccompProfile P o io.k8s.api.core.v1.SeccompProfile
 appArmorProfile P o io.k8s.api.core.v1.AppArmorProfile
 @io.k8s.api.core.v1.Service /v1/Service
@@ -1907,7 +1907,7 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
 secrets L o io.k8s.api.core.v1.ObjectReference
 imagePullSecrets L o io.k8s.api.core.v1.LocalObjectReference
-automountServiceAccountToken P o
+automountServiceAccountToken Pb o
 @io.k8s.api.core.v1.ServiceAccountList /v1/ServiceAccountList
 kind s o
 apiVersion s o
@@ -1915,9 +1915,9 @@ metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.core.v1.ServiceAccount
 @io.k8s.api.core.v1.ServiceAccountTokenProjection
 audience s o
-expirationSeconds P o
+expirationSeconds Pn o
 path s -
-user P o
+user Pn o
 @io.k8s.api.core.v1.ServiceList /v1/ServiceList
 kind s o
 apiVersion s o
@@ -1926,7 +1926,7 @@ items L - io.k8s.api.core.v1.Service
 @io.k8s.api.core.v1.ServicePort
 name s o
 protocol s o
-appProtocol P o
+appProtocol Ps o
 port n -
 targetPort i o
 nodePort n o
@@ -1946,11 +1946,11 @@ healthCheckNodePort n o
 publishNotReadyAddresses b o
 sessionAffinityConfig P o io.k8s.api.core.v1.SessionAffinityConfig
 ipFamilies Ls o
-ipFamilyPolicy P o
-allocateLoadBalancerNodePorts P o
-loadBalancerClass P o
-internalTrafficPolicy P o
-trafficDistribution P o
+ipFamilyPolicy Ps o
+allocateLoadBalancerNodePorts Pb o
+loadBalancerClass Ps o
+internalTrafficPolicy Ps o
+trafficDistribution Ps o
 @io.k8s.api.core.v1.ServiceStatus
 loadBalancer S o io.k8s.api.core.v1.LoadBalancerStatus
 conditions L o io.k8s.apimachinery.pkg.apis.meta.v1.Condition
@@ -1986,7 +1986,7 @@ key s o
 operator s o
 value s o
 effect s o
-tolerationSeconds P o
+tolerationSeconds Pn o
 @io.k8s.api.core.v1.TopologySelectorLabelRequirement
 key s -
 values Ls -
@@ -1997,19 +1997,19 @@ maxSkew n -
 topologyKey s -
 whenUnsatisfiable s -
 labelSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
-minDomains P o
-nodeAffinityPolicy P o
-nodeTaintsPolicy P o
+minDomains Pn o
+nodeAffinityPolicy Ps o
+nodeTaintsPolicy Ps o
 matchLabelKeys Ls o
 @io.k8s.api.core.v1.TypedLocalObjectReference
-apiGroup P -
+apiGroup Ps -
 kind s -
 name s -
 @io.k8s.api.core.v1.TypedObjectReference
-apiGroup P -
+apiGroup Ps -
 kind s -
 name s -
-namespace P o
+namespace Ps o
 @io.k8s.api.core.v1.Volume
 name s -
 hostPath P o io.k8s.api.core.v1.HostPathVolumeSource
@@ -2055,17 +2055,17 @@ lastTransitionTime t o
 @io.k8s.api.core.v1.VolumeMount
 name s -
 readOnly b o
-recursiveReadOnly P o
+recursiveReadOnly Ps o
 mountPath s -
 subPath s o
-mountPropagation P o
+mountPropagation Ps o
 subPathExpr s o
 bindMountOptions Ls o
 @io.k8s.api.core.v1.VolumeMountStatus
 name s -
 mountPath s -
 readOnly b o
-recursiveReadOnly P o
+recursiveReadOnly Ps o
 volumeStatus P o io.k8s.api.core.v1.VolumeStatus
 @io.k8s.api.core.v1.VolumeNodeAffinity
 required P o io.k8s.api.core.v1.NodeSelector
@@ -2090,31 +2090,31 @@ storagePolicyID s o
 weight n -
 podAffinityTerm S - io.k8s.api.core.v1.PodAffinityTerm
 @io.k8s.api.core.v1.WindowsSecurityContextOptions
-gmsaCredentialSpecName P o
-gmsaCredentialSpec P o
-runAsUserName P o
-hostProcess P o
+gmsaCredentialSpecName Ps o
+gmsaCredentialSpec Ps o
+runAsUserName Ps o
+hostProcess Pb o
 @io.k8s.api.discovery.v1.Endpoint
 addresses Ls -
 conditions S o io.k8s.api.discovery.v1.EndpointConditions
-hostname P o
+hostname Ps o
 targetRef P o io.k8s.api.core.v1.ObjectReference
 deprecatedTopology Ms o
-nodeName P o
-zone P o
+nodeName Ps o
+zone Ps o
 hints P o io.k8s.api.discovery.v1.EndpointHints
 @io.k8s.api.discovery.v1.EndpointConditions
-ready P o
-serving P o
-terminating P o
+ready Pb o
+serving Pb o
+terminating Pb o
 @io.k8s.api.discovery.v1.EndpointHints
 forZones L o io.k8s.api.discovery.v1.ForZone
 forNodes L o io.k8s.api.discovery.v1.ForNode
 @io.k8s.api.discovery.v1.EndpointPort
-name P o
-protocol P o
-port P o
-appProtocol P o
+name Ps o
+protocol Ps o
+port Pn o
+appProtocol Ps o
 @io.k8s.api.discovery.v1.EndpointSlice discovery.k8s.io/v1/EndpointSlice
 kind s o
 apiVersion s o
@@ -2159,7 +2159,7 @@ count n -
 lastObservedTime t -
 @io.k8s.api.networking.v1.HTTPIngressPath
 path s o
-pathType P -
+pathType Ps -
 backend S - io.k8s.api.networking.v1.IngressBackend
 @io.k8s.api.networking.v1.HTTPIngressRuleValue
 paths L - io.k8s.api.networking.v1.HTTPIngressPath
@@ -2198,11 +2198,11 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.networking.v1.IngressClass
 @io.k8s.api.networking.v1.IngressClassParametersReference
-apiGroup P o
+apiGroup Ps o
 kind s -
 name s -
-scope P -
-namespace P o
+scope Ps -
+namespace Ps o
 @io.k8s.api.networking.v1.IngressClassSpec
 controller s o
 parameters P o io.k8s.api.networking.v1.IngressClassParametersReference
@@ -2220,7 +2220,7 @@ ingress L o io.k8s.api.networking.v1.IngressLoadBalancerIngress
 @io.k8s.api.networking.v1.IngressPortStatus
 port n -
 protocol s -
-error P o
+error Ps o
 @io.k8s.api.networking.v1.IngressRule
 host s o
 http P o io.k8s.api.networking.v1.HTTPIngressRuleValue
@@ -2228,7 +2228,7 @@ http P o io.k8s.api.networking.v1.HTTPIngressRuleValue
 name s -
 port S o io.k8s.api.networking.v1.ServiceBackendPort
 @io.k8s.api.networking.v1.IngressSpec
-ingressClassName P o
+ingressClassName Ps o
 defaultBackend P o io.k8s.api.networking.v1.IngressBackend
 tls L o io.k8s.api.networking.v1.IngressTLS
 rules L o io.k8s.api.networking.v1.IngressRule
@@ -2258,9 +2258,9 @@ podSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 namespaceSelector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 ipBlock P o io.k8s.api.networking.v1.IPBlock
 @io.k8s.api.networking.v1.NetworkPolicyPort
-protocol P o
+protocol Ps o
 port Pi o
-endPort P o
+endPort Pn o
 @io.k8s.api.networking.v1.NetworkPolicySpec
 podSelector S - io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 ingress L o io.k8s.api.networking.v1.NetworkPolicyIngressRule
@@ -2326,7 +2326,7 @@ items L - io.k8s.api.policy.v1.PodDisruptionBudget
 minAvailable Pi o
 selector P o io.k8s.apimachinery.pkg.apis.meta.v1.LabelSelector
 maxUnavailable Pi o
-unhealthyPodEvictionPolicy P o
+unhealthyPodEvictionPolicy Ps o
 @io.k8s.api.policy.v1.PodDisruptionBudgetStatus
 observedGeneration n o
 disruptedPods Mt o
@@ -2399,7 +2399,7 @@ namespace s o
 driver s -
 pool s -
 device s -
-shareID P o
+shareID Ps o
 conditions L - io.k8s.apimachinery.pkg.apis.meta.v1.Condition
 data Pr o
 networkData P o io.k8s.api.resource.v1.NetworkDeviceData
@@ -2429,14 +2429,14 @@ name s -
 attributes M o io.k8s.api.resource.v1.DeviceAttribute
 capacity M o io.k8s.api.resource.v1.DeviceCapacity
 consumesCounters L o io.k8s.api.resource.v1.DeviceCounterConsumption
-nodeName P o
+nodeName Ps o
 nodeSelector P o io.k8s.api.core.v1.NodeSelector
-allNodes P o
+allNodes Pb o
 taints L o io.k8s.api.resource.v1.DeviceTaint
-bindsToNode P o
+bindsToNode Pb o
 bindingConditions Ls o
 bindingFailureConditions Ls o
-allowMultipleAllocations P o
+allowMultipleAllocations Pb o
 nodeAllocatableResources M o io.k8s.api.resource.v1.NodeAllocatableResource
 @io.k8s.api.resource.v1.DeviceAllocationConfiguration
 source s -
@@ -2446,10 +2446,10 @@ opaque P o io.k8s.api.resource.v1.OpaqueDeviceConfiguration
 results L o io.k8s.api.resource.v1.DeviceRequestAllocationResult
 config L o io.k8s.api.resource.v1.DeviceAllocationConfiguration
 @io.k8s.api.resource.v1.DeviceAttribute
-int P o
-bool P o
-string P o
-version P o
+int Pn o
+bool Pb o
+string Ps o
+version Ps o
 ints Ln o
 bools Lb o
 strings Ls o
@@ -2479,11 +2479,11 @@ items L - io.k8s.api.resource.v1.DeviceClass
 @io.k8s.api.resource.v1.DeviceClassSpec
 selectors L o io.k8s.api.resource.v1.DeviceSelector
 config L o io.k8s.api.resource.v1.DeviceClassConfiguration
-extendedResourceName P o
+extendedResourceName Ps o
 @io.k8s.api.resource.v1.DeviceConstraint
 requests Ls o
-matchAttribute P o
-distinctAttribute P o
+matchAttribute Ps o
+distinctAttribute Ps o
 @io.k8s.api.resource.v1.DeviceCounterConsumption
 counterSet s -
 counters M o io.k8s.api.resource.v1.Counter
@@ -2496,11 +2496,11 @@ request s -
 driver s -
 pool s -
 device s -
-adminAccess P o
+adminAccess Pb o
 tolerations L o io.k8s.api.resource.v1.DeviceToleration
 bindingConditions Ls o
 bindingFailureConditions Ls o
-shareID P o
+shareID Ps o
 consumedCapacity Mq o
 skipNodeOperations Ls o
 @io.k8s.api.resource.v1.DeviceSelector
@@ -2535,21 +2535,21 @@ taint S o io.k8s.api.resource.v1.DeviceTaint
 @io.k8s.api.resource.v1.DeviceTaintRuleStatus
 conditions L o io.k8s.apimachinery.pkg.apis.meta.v1.Condition
 @io.k8s.api.resource.v1.DeviceTaintSelector
-driver P o
-pool P o
-device P o
+driver Ps o
+pool Ps o
+device Ps o
 @io.k8s.api.resource.v1.DeviceToleration
 key s o
 operator s o
 value s o
 effect s o
-tolerationSeconds P o
+tolerationSeconds Pn o
 @io.k8s.api.resource.v1.ExactDeviceRequest
 deviceClassName s -
 selectors L o io.k8s.api.resource.v1.DeviceSelector
 allocationMode s o
 count n o
-adminAccess P o
+adminAccess Pb o
 tolerations L o io.k8s.api.resource.v1.DeviceToleration
 capacity P o io.k8s.api.resource.v1.CapacityRequirements
 @io.k8s.api.resource.v1.NetworkDeviceData
@@ -2557,7 +2557,7 @@ interfaceName s o
 ips Ls o
 hardwareAddress s o
 @io.k8s.api.resource.v1.NodeAllocatableMapping
-capacityKey P o
+capacityKey Ps o
 capacityMultiplier Pq o
 deviceMultiplier Pq o
 @io.k8s.api.resource.v1.NodeAllocatableOverhead
@@ -2621,13 +2621,13 @@ items L - io.k8s.api.resource.v1.ResourceSlice
 @io.k8s.api.resource.v1.ResourceSliceSpec
 driver s -
 pool S - io.k8s.api.resource.v1.ResourcePool
-nodeName P o
+nodeName Ps o
 nodeSelector P o io.k8s.api.core.v1.NodeSelector
-allNodes P o
+allNodes Pb o
 devices L o io.k8s.api.resource.v1.Device
-perDeviceNodeSelection P o
+perDeviceNodeSelection Pb o
 sharedCounters L o io.k8s.api.resource.v1.CounterSet
-partitionTypeAttribute P o
+partitionTypeAttribute Ps o
 skipNodeOperations Ls o
 @io.k8s.api.scheduling.v1.PriorityClass scheduling.k8s.io/v1/PriorityClass
 kind s o
@@ -2636,7 +2636,7 @@ metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
 value n -
 globalDefault b o
 description s o
-preemptionPolicy P o
+preemptionPolicy Ps o
 @io.k8s.api.scheduling.v1.PriorityClassList scheduling.k8s.io/v1/PriorityClassList
 kind s o
 apiVersion s o
@@ -2664,14 +2664,14 @@ topology L o io.k8s.api.scheduling.v1alpha3.TopologyConstraint
 basic P o io.k8s.api.scheduling.v1alpha3.CompositeBasicSchedulingPolicy
 gang P o io.k8s.api.scheduling.v1alpha3.CompositeGangSchedulingPolicy
 @io.k8s.api.scheduling.v1alpha3.CompositePodGroupSpec
-parentCompositePodGroupName P o
+parentCompositePodGroupName Ps o
 workloadRef P - io.k8s.api.scheduling.v1alpha3.WorkloadReference
 schedulingPolicy S - io.k8s.api.scheduling.v1alpha3.CompositePodGroupSchedulingPolicy
 schedulingConstraints P o io.k8s.api.scheduling.v1alpha3.CompositePodGroupSchedulingConstraints
 disruptionMode P o io.k8s.api.scheduling.v1alpha3.CompositeDisruptionMode
 priorityClassName s o
-priority P o
-preemptionPolicy P o
+priority Pn o
+preemptionPolicy Ps o
 @io.k8s.api.scheduling.v1alpha3.CompositePodGroupStatus
 conditions L o io.k8s.apimachinery.pkg.apis.meta.v1.Condition
 @io.k8s.api.scheduling.v1alpha3.CompositePodGroupTemplate
@@ -2680,8 +2680,8 @@ schedulingPolicy S - io.k8s.api.scheduling.v1alpha3.CompositePodGroupSchedulingP
 schedulingConstraints P o io.k8s.api.scheduling.v1alpha3.CompositePodGroupSchedulingConstraints
 disruptionMode P o io.k8s.api.scheduling.v1alpha3.CompositeDisruptionMode
 priorityClassName s o
-priority P o
-preemptionPolicy P o
+priority Pn o
+preemptionPolicy Ps o
 podGroupTemplates L o io.k8s.api.scheduling.v1alpha3.PodGroupTemplate
 compositePodGroupTemplates L o io.k8s.api.scheduling.v1alpha3.CompositePodGroupTemplate
 @io.k8s.api.scheduling.v1alpha3.DisruptionMode
@@ -2702,26 +2702,26 @@ metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.scheduling.v1alpha3.PodGroup
 @io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaim
 name s -
-resourceClaimName P o
-resourceClaimTemplateName P o
+resourceClaimName Ps o
+resourceClaimTemplateName Ps o
 @io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaimStatus
 name s -
-resourceClaimName P o
+resourceClaimName Ps o
 @io.k8s.api.scheduling.v1alpha3.PodGroupSchedulingConstraints
 topology L o io.k8s.api.scheduling.v1alpha3.TopologyConstraint
 @io.k8s.api.scheduling.v1alpha3.PodGroupSchedulingPolicy
 basic P o io.k8s.api.scheduling.v1alpha3.BasicSchedulingPolicy
 gang P o io.k8s.api.scheduling.v1alpha3.GangSchedulingPolicy
 @io.k8s.api.scheduling.v1alpha3.PodGroupSpec
-parentCompositePodGroupName P o
+parentCompositePodGroupName Ps o
 workloadRef P o io.k8s.api.scheduling.v1alpha3.WorkloadReference
 schedulingPolicy S - io.k8s.api.scheduling.v1alpha3.PodGroupSchedulingPolicy
 schedulingConstraints P o io.k8s.api.scheduling.v1alpha3.PodGroupSchedulingConstraints
 resourceClaims L o io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaim
 disruptionMode P o io.k8s.api.scheduling.v1alpha3.DisruptionMode
 priorityClassName s o
-priority P o
-preemptionPolicy P o
+priority Pn o
+preemptionPolicy Ps o
 @io.k8s.api.scheduling.v1alpha3.PodGroupStatus
 conditions L o io.k8s.apimachinery.pkg.apis.meta.v1.Condition
 resourceClaimStatuses L o io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaimStatus
@@ -2732,8 +2732,8 @@ schedulingConstraints P - io.k8s.api.scheduling.v1alpha3.PodGroupSchedulingConst
 resourceClaims L o io.k8s.api.scheduling.v1alpha3.PodGroupResourceClaim
 disruptionMode P o io.k8s.api.scheduling.v1alpha3.DisruptionMode
 priorityClassName s o
-priority P o
-preemptionPolicy P o
+priority Pn o
+preemptionPolicy Ps o
 @io.k8s.api.scheduling.v1alpha3.TopologyConstraint
 key s -
 @io.k8s.api.scheduling.v1alpha3.TypedLocalObjectReference
@@ -2754,11 +2754,11 @@ items L - io.k8s.api.scheduling.v1alpha3.Workload
 single P o io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSingleDisruptionMode
 all P o io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupAllDisruptionMode
 @io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupGangSchedulingPolicy
-minCount P o
+minCount Pn o
 @io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupResourceClaim
 name s -
-resourceClaimName P o
-resourceClaimTemplateName P o
+resourceClaimName Ps o
+resourceClaimTemplateName Ps o
 @io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSchedulingConstraints
 topology L o io.k8s.api.scheduling.v1alpha3.TopologyConstraint
 @io.k8s.api.scheduling.v1alpha3.WorkloadPodGroupSchedulingPolicy
@@ -2782,17 +2782,17 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.storage.v1.CSIDriver
 @io.k8s.api.storage.v1.CSIDriverSpec
-attachRequired P o
-podInfoOnMount P o
+attachRequired Pb o
+podInfoOnMount Pb o
 volumeLifecycleModes Ls o
-storageCapacity P o
-fsGroupPolicy P o
+storageCapacity Pb o
+fsGroupPolicy Ps o
 tokenRequests L o io.k8s.api.storage.v1.TokenRequest
-requiresRepublish P o
-seLinuxMount P o
-nodeAllocatableUpdatePeriodSeconds P o
-serviceAccountTokenInSecrets P o
-preventPodSchedulingIfMissing P o
+requiresRepublish Pb o
+seLinuxMount Pb o
+nodeAllocatableUpdatePeriodSeconds Pn o
+serviceAccountTokenInSecrets Pb o
+preventPodSchedulingIfMissing Pb o
 @io.k8s.api.storage.v1.CSINode storage.k8s.io/v1/CSINode
 kind s o
 apiVersion s o
@@ -2832,10 +2832,10 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
 provisioner s -
 parameters Ms o
-reclaimPolicy P o
+reclaimPolicy Ps o
 mountOptions Ls o
-allowVolumeExpansion P o
-volumeBindingMode P o
+allowVolumeExpansion Pb o
+volumeBindingMode Ps o
 allowedTopologies L o io.k8s.api.core.v1.TopologySelectorTerm
 @io.k8s.api.storage.v1.StorageClassList storage.k8s.io/v1/StorageClassList
 kind s o
@@ -2849,12 +2849,12 @@ healthConditions L o io.k8s.api.storage.v1.StorageHealthCondition
 status s -
 reason s -
 message s o
-accessMode P o
-volumeMode P o
+accessMode Ps o
+volumeMode Ps o
 lastTransitionTime t o
 @io.k8s.api.storage.v1.TokenRequest
 audience s -
-expirationSeconds P o
+expirationSeconds Pn o
 @io.k8s.api.storage.v1.VolumeAttachment storage.k8s.io/v1/VolumeAttachment
 kind s o
 apiVersion s o
@@ -2867,7 +2867,7 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.api.storage.v1.VolumeAttachment
 @io.k8s.api.storage.v1.VolumeAttachmentSource
-persistentVolumeName P o
+persistentVolumeName Ps o
 inlineVolumeSpec P o io.k8s.api.core.v1.PersistentVolumeSpec
 @io.k8s.api.storage.v1.VolumeAttachmentSpec
 attacher s -
@@ -2892,9 +2892,144 @@ items L - io.k8s.api.storage.v1.VolumeAttributesClass
 @io.k8s.api.storage.v1.VolumeError
 time t o
 message s o
-errorCode P o
+errorCode Pn o
 @io.k8s.api.storage.v1.VolumeNodeResources
-count P o
+count Pn o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition
+name s -
+type s -
+format s o
+description s o
+priority n o
+jsonPath s -
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion
+strategy s -
+webhook P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition apiextensions.k8s.io/v1/CustomResourceDefinition
+kind s o
+apiVersion s o
+metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta
+spec S - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec
+status S o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition
+type s -
+status s -
+lastTransitionTime t o
+reason s o
+message s o
+observedGeneration n o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionList apiextensions.k8s.io/v1/CustomResourceDefinitionList
+kind s o
+apiVersion s o
+metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
+items L - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames
+plural s -
+singular s o
+shortNames Ls o
+kind s -
+listKind s o
+categories Ls o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionSpec
+group s -
+names S - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames
+scope s -
+versions L - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion
+conversion P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceConversion
+preserveUnknownFields b o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionStatus
+conditions L - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionCondition
+acceptedNames S - io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionNames
+storedVersions Ls -
+observedGeneration n o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinitionVersion
+name s -
+served b -
+storage b -
+deprecated b o
+deprecationWarning Ps o
+schema P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation
+subresources P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources
+additionalPrinterColumns L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceColumnDefinition
+selectableFields L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale
+specReplicasPath s -
+statusReplicasPath s -
+labelSelectorPath Ps o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresources
+status P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceStatus
+scale P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceSubresourceScale
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceValidation
+openAPIV3Schema P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation
+description s o
+url s o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+id s o
+$schema s o
+$ref Ps o
+description s o
+type s o
+format s o
+title s o
+default P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON
+maximum Pn o
+exclusiveMaximum b o
+minimum Pn o
+exclusiveMinimum b o
+maxLength Pn o
+minLength Pn o
+pattern s o
+maxItems Pn o
+minItems Pn o
+uniqueItems b o
+multipleOf Pn o
+enum L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON
+maxProperties Pn o
+minProperties Pn o
+required Ls o
+items P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+allOf L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+oneOf L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+anyOf L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+not P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+properties M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+additionalProperties P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+patternProperties M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+dependencies M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+additionalItems P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+definitions M o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSONSchemaProps
+externalDocs P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ExternalDocumentation
+example P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.JSON
+nullable b o
+x-kubernetes-preserve-unknown-fields Pb o
+x-kubernetes-embedded-resource b o
+x-kubernetes-int-or-string b o
+x-kubernetes-list-map-keys Ls o
+x-kubernetes-list-type Ps o
+x-kubernetes-map-type Ps o
+x-kubernetes-validations L o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.SelectableField
+jsonPath s -
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference
+namespace s -
+name s -
+path Ps o
+port Pn o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ValidationRule
+rule s -
+message s o
+messageExpression s o
+reason Ps o
+fieldPath s o
+optionalOldSelf Pb o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig
+url Ps o
+service P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.ServiceReference
+caBundle y o
+@io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookConversion
+clientConfig P o io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.WebhookClientConfig
+conversionReviewVersions Ls -
 @io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup /v1/APIGroup
 kind s o
 apiVersion s o
@@ -2937,12 +3072,12 @@ message s -
 @io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions /v1/DeleteOptions
 kind s o
 apiVersion s o
-gracePeriodSeconds P o
+gracePeriodSeconds Pn o
 preconditions P o io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions
-orphanDependents P o
-propagationPolicy P o
+orphanDependents Pb o
+propagationPolicy Ps o
 dryRun Ls o
-ignoreStoreReadErrorWithClusterBreakingPotential P o
+ignoreStoreReadErrorWithClusterBreakingPotential Pb o
 @io.k8s.apimachinery.pkg.apis.meta.v1.FieldSelectorRequirement
 key s -
 operator s -
@@ -2964,7 +3099,7 @@ values Ls o
 selfLink s o
 resourceVersion s o
 continue s o
-remainingItemCount P o
+remainingItemCount Pn o
 shardInfo P o io.k8s.apimachinery.pkg.apis.meta.v1.ShardInfo
 @io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry
 manager s o
@@ -2984,7 +3119,7 @@ resourceVersion s o
 generation n o
 creationTimestamp t oz
 deletionTimestamp Pt o
-deletionGracePeriodSeconds P o
+deletionGracePeriodSeconds Pn o
 labels Ms o
 annotations Ms o
 ownerReferences L o io.k8s.apimachinery.pkg.apis.meta.v1.OwnerReference
@@ -2995,8 +3130,8 @@ apiVersion s -
 kind s -
 name s -
 uid s -
-controller P o
-blockOwnerDeletion P o
+controller Pb o
+blockOwnerDeletion Pb o
 @io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata meta.k8s.io/v1/PartialObjectMetadata
 kind s o
 apiVersion s o
@@ -3007,8 +3142,8 @@ apiVersion s o
 metadata S o io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta
 items L - io.k8s.apimachinery.pkg.apis.meta.v1.PartialObjectMetadata
 @io.k8s.apimachinery.pkg.apis.meta.v1.Preconditions
-uid P o
-resourceVersion P o
+uid Ps o
+resourceVersion Ps o
 @io.k8s.apimachinery.pkg.apis.meta.v1.ServerAddressByClientCIDR
 clientCIDR s -
 serverAddress s -

@@ -48,7 +48,19 @@ extension JSONSerializer {
                 writeElement(value, field, into: &out)
             }
         case .pointer:
-            if let child, case .object(let o) = value { writeStruct(o, child, into: &out) } else { writeElement(value, field, into: &out) }
+            if let child, case .object(let o) = value {
+                writeStruct(o, child, into: &out)
+            } else if let child, case .array(let items) = value {
+                // A JSON Schema union (JSONSchemaPropsOrArray): an array of schemas.
+                out.append(UInt8(ascii: "["))
+                for (n, item) in items.enumerated() {
+                    if n > 0 { out.append(UInt8(ascii: ",")) }
+                    if case .object(let o) = item { writeStruct(o, child, into: &out) } else { writePlain(item, into: &out) }
+                }
+                out.append(UInt8(ascii: "]"))
+            } else {
+                writeElement(value, field, into: &out)
+            }
         case .slice:
             guard case .array(let items) = value else {
                 writePlain(value, into: &out)

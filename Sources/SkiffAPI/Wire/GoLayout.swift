@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The JSON shape kube-apiserver gives a built-in object, because it encodes Go structs with
 /// encoding/json: fields in struct order, fields without `omitempty` always present (with their
 /// zero value when unset: `"replicas":0`, `""`, `false`, `null`), value structs always present
@@ -107,6 +109,10 @@ extension GoLayout.Field {
 }
 
 extension GoLayout {
+    /// For `skiff bench api --plain-json` only: when false, every object is written as a sorted
+    /// map (what the encoder did before the Go layout), so the layout's cost can be measured.
+    package static let enabled = Atomic<Bool>(true)
+
     /// Every layout, parsed once from the generated table.
     package static let all: [GoLayout] = parseTable(table)
     private static let byName: [String: Int] = {

@@ -37,9 +37,17 @@ extension RequestHandler {
         guard case .object = object.metadata else { throw .badRequest("metadata must be an object") }
     }
 
+    /// A body that Go could not decode into the kind's struct (a value of the wrong JSON type):
+    /// 400, worded as kube-apiserver's decoder error.
+    func checkDecodes(_ object: JSONValue, _ r: ResourceInfo) throws(APIError) {
+        if let error = GoLayout.decodingError(in: object) {
+            throw .badRequest("\(r.kind) in version \"\(r.version)\" cannot be handled as a \(r.kind): \(error)")
+        }
+    }
+
     /// Unknown fields under `fieldValidation` (Strict: 400; Warn, the default: Warning headers; Ignore).
     func validateFields(_ object: JSONValue, _ r: ResourceInfo, _ request: APIRequest) throws(APIError) -> [String] {
-        let mode = request.query["fieldValidation"] ?? "Warn"
+        let mode = (request.query["fieldValidation"] ?? "").isEmpty ? "Warn" : request.query["fieldValidation"] ?? "Warn"
         guard mode != "Ignore" else { return [] }
         guard mode == "Strict" || mode == "Warn" else {
             throw .badRequest("fieldValidation must be one of \"Ignore\", \"Warn\" or \"Strict\", got \"\(mode)\"")
@@ -55,6 +63,7 @@ extension RequestHandler {
         let form = try ResponseForm.negotiate(request)
         var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
         try checkTypeMeta(&object, r)
+        try checkDecodes(object, r)
         let warnings = try validateFields(object, r, request)
         let created = try await createObject(r, object, namespace: route.namespace, dryRun: request.dryRun)
         return respondObject(created, r, form: form, status: 201, warnings: warnings)

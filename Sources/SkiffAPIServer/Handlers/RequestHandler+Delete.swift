@@ -24,8 +24,12 @@ extension RequestHandler {
             preconditionResourceVersion = body["preconditions"]?["resourceVersion"]?.stringValue
             let dry = body["dryRun"]?.arrayValue?.contains(.string("All")) ?? false
             dryRun = dry || request.dryRun
+            // ValidateDeleteOptions: a 422 on DeleteOptions, as kube-apiserver answers.
             if let p = propagationPolicy, !["Orphan", "Background", "Foreground"].contains(p) {
-                throw .badRequest("propagationPolicy: Unsupported value: \"\(p)\": supported values: \"Foreground\", \"Background\", \"Orphan\"")
+                throw RequestHandler.invalidOptions("DeleteOptions", [FieldCause(
+                    reason: "FieldValueNotSupported",
+                    message: "Unsupported value: \"\(p)\": supported values: \"Foreground\", \"Background\", \"Orphan\", \"nil\"",
+                    field: "propagationPolicy")])
             }
         }
     }
@@ -136,9 +140,10 @@ extension RequestHandler {
             }
         }
         var out = Array(#"{"kind":"\#(r.listKind)","apiVersion":"\#(r.apiVersion)","metadata":{"resourceVersion":"\#(caches.clock.current)"},"items":["#.utf8)
+        let typeMeta = Self.itemTypeMeta(r)
         for (i, bytes) in deleted.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: bytes)
+            Self.appendListItem(bytes, typeMeta: typeMeta, into: &out)
         }
         out.append(contentsOf: "]}".utf8)
         return .bytes(out)

@@ -61,6 +61,12 @@ extension RequestHandler {
             let base = served?.strategy.convertFromStorage(current) ?? current
             var patched = try Self.applyPatch(patch, type: type, to: base, kind: target.gvk, resource: target)
             try checkTypeMeta(&patched, target)
+            // A result Go cannot decode: kube-apiserver's 422 on the field "patch".
+            if let error = GoLayout.decodingError(in: patched) {
+                let value = "Invalid value: \(String(reflecting: patched.jsonString)): \(error)"
+                throw APIError(code: 422, reason: .invalid, message: " \"\" is invalid: patch: \(value)", name: "", group: "",
+                               kind: "", causes: [FieldCause(reason: "FieldValueInvalid", message: value, field: "patch")])
+            }
             warnings = try validateFields(patched, target, request)
             return served?.strategy.convertToStorage(patched) ?? patched
         }

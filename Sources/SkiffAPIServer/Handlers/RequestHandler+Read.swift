@@ -139,25 +139,36 @@ extension RequestHandler {
             JSONValue.string(continueToken).serialized(into: &out)
         }
         out.append(contentsOf: #"},"items":["#.utf8)
-        // kube-apiserver's list items carry no kind/apiVersion (the list says it once); cached
-        // bytes start with exactly that prefix, so it is skipped rather than re-encoded.
-        let typeMeta = Array(#"{"kind":"\#(r.kind)","apiVersion":"\#(r.apiVersion)","#.utf8)
+        let typeMeta = Self.itemTypeMeta(r)
         for (i, item) in items.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            item.bytes.withUnsafeBufferPointer { bytes in
-                typeMeta.withUnsafeBufferPointer { prefix in
-                    if bytes.count > prefix.count, let b = bytes.baseAddress, let p = prefix.baseAddress,
-                       memcmp(b, p, prefix.count) == 0 {
-                        out.append(UInt8(ascii: "{"))
-                        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[prefix.count...]))
-                    } else {
-                        out.append(contentsOf: bytes)
-                    }
-                }
-            }
+            Self.appendListItem(item.bytes, typeMeta: typeMeta, into: &out)
         }
         out.append(contentsOf: "]}".utf8)
         return out
+    }
+
+    /// The `{"kind":…,"apiVersion":…,` prefix an encoded object of `r` starts with.
+    static func itemTypeMeta(_ r: ResourceInfo) -> [UInt8] {
+        Array(#"{"kind":"\#(r.kind)","apiVersion":"\#(r.apiVersion)","#.utf8)
+    }
+
+    /// Appends an encoded object as a list item. kube-apiserver's list items carry no
+    /// kind/apiVersion (the list says it once); encoded built-in objects start with exactly that
+    /// prefix, so it is skipped rather than re-encoded. Custom resources (sorted keys, as
+    /// kube-apiserver's unstructured lists) keep theirs.
+    static func appendListItem(_ item: [UInt8], typeMeta: [UInt8], into out: inout [UInt8]) {
+        item.withUnsafeBufferPointer { bytes in
+            typeMeta.withUnsafeBufferPointer { prefix in
+                if bytes.count > prefix.count, let b = bytes.baseAddress, let p = prefix.baseAddress,
+                   memcmp(b, p, prefix.count) == 0 {
+                    out.append(UInt8(ascii: "{"))
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[prefix.count...]))
+                } else {
+                    out.append(contentsOf: bytes)
+                }
+            }
+        }
     }
 
     /// A consistent page at an older revision, read from the store (continuations, Exact lists).

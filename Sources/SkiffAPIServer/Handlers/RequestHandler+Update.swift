@@ -12,6 +12,7 @@ extension RequestHandler {
         let form = try ResponseForm.negotiate(request)
         var object = try BodyDecoder.decode(request.body, contentType: request.header("content-type"))
         try checkTypeMeta(&object, r)
+        try checkDecodes(object, r)
         let name = route.name ?? ""
         if object.name.isEmpty { object.setMetadata("name", .string(name)) }
         guard object.name == name else {

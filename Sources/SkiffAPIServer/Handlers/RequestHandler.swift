@@ -209,6 +209,7 @@ final class RequestHandler: Sendable {
         guard r.verbs.contains(verb) else {
             throw .methodNotAllowed("the server does not allow this method on the requested resource")
         }
+        try validateOptions(verb: verb, request: request)
         if !r.persisted {
             if verb == "create" { return try await createVirtual(r, route: route, request: request) }
             if verb == "list" || verb == "get" { return try r.strategy.readVirtual(resource: r, route: route, handler: self) }

@@ -234,7 +234,7 @@ enum GenerationTracking {
     /// it unset); custom resources always get it.
     static let kinds: Set<String> = [
         "Pod", "ReplicationController", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob",
-        "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "PodDisruptionBudget", "EndpointSlice",
+        "HorizontalPodAutoscaler", "NetworkPolicy", "Ingress", "IngressClass", "PodDisruptionBudget", "EndpointSlice",
         "CustomResourceDefinition", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
         "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "MutatingAdmissionPolicy",
         "MutatingAdmissionPolicyBinding", "DeviceClass",

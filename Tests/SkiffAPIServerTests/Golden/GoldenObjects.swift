@@ -33,6 +33,8 @@ enum GoldenObjects {
         return s
     }
 
+    static var all: [Case] { cases + moreCases }
+
     static let cases: [Case] = [
         Case(name: "ConfigMap", path: "/api/v1/namespaces/default/configmaps",
              manifest: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"b":"2","a":"1"}}"#,

@@ -6,9 +6,9 @@ import Testing
 
 @Suite("kube-apiserver's exact JSON", .timeLimit(.minutes(5)))
 struct GoldenTests {
-    @Test("a create answers the bytes kube-apiserver 1.37 answers", arguments: GoldenObjects.cases.map(\.name))
+    @Test("a create answers the bytes kube-apiserver 1.37 answers", arguments: GoldenObjects.all.map(\.name))
     func create(kind: String) async throws {
-        let c = try #require(GoldenObjects.cases.first { $0.name == kind })
+        let c = try #require(GoldenObjects.all.first { $0.name == kind })
         try await TestServer.with { s in
             let reply = await s.call("POST", c.path, rawBody: Array(c.manifest.utf8))
             #expect(reply.status == 201, "\(String(decoding: reply.bytes, as: UTF8.self))")
@@ -35,6 +35,26 @@ struct GoldenTests {
             let reply = await s.call("GET", "/api/v1/namespaces/empty/configmaps")
             let rv = reply.body.at("metadata", "resourceVersion")?.stringValue ?? ""
             #expect(String(decoding: reply.bytes, as: UTF8.self) == #"{"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"\#(rv)"},"items":[]}"#)
+        }
+    }
+
+    @Test("a deletecollection answers the deleted objects as list items, without kind/apiVersion")
+    func deleteCollectionBody() async throws {
+        try await TestServer.with { s in
+            _ = await s.call("POST", "/api/v1/namespaces", .object(["metadata": .object(["name": .string("dc")])]))
+            let cm = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a"},"data":{"k":"v"}}"#
+            #expect(await s.call("POST", "/api/v1/namespaces/dc/configmaps", rawBody: Array(cm.utf8)).status == 201)
+            let reply = await s.call("DELETE", "/api/v1/namespaces/dc/configmaps")
+            #expect(reply.status == 200)
+            var text = Golden.normalise(reply.bytes, reply.body)
+            if let uid = reply.body.at("items", "0", "metadata", "uid")?.stringValue {
+                text = text.replacingOccurrences(of: uid, with: "UID")
+            }
+            #expect(text == Golden.minify(#"""
+                {"kind":"ConfigMapList","apiVersion":"v1","metadata":{"resourceVersion":"RV"},
+                 "items":[{"metadata":{"name":"a","namespace":"dc","uid":"UID","resourceVersion":"RV","creationTimestamp":"TS"},
+                   "data":{"k":"v"}}]}
+                """#))
         }
     }
 
