@@ -94,6 +94,28 @@ struct WriteTests {
         }
     }
 
+    @Test("an explicit zero in a protobuf body (Deployment replicas: 0) is kept, not defaulted to 1")
+    func protobufExplicitZero() async throws {
+        try await TestServer.with { s in
+            func field(_ n: UInt8, _ bytes: [UInt8]) -> [UInt8] { [n << 3 | 2, UInt8(bytes.count)] + bytes }
+            func string(_ n: UInt8, _ text: String) -> [UInt8] { field(n, Array(text.utf8)) }
+            let labels = field(11, string(1, "app") + string(2, "z"))           // ObjectMeta.labels entry
+            let selector = field(1, string(1, "app") + string(2, "z"))          // LabelSelector.matchLabels entry
+            let podSpec = field(2, string(1, "c") + string(2, "busybox:1.36"))  // PodSpec.containers
+            let spec: [UInt8] = [1 << 3, 0]                                     // DeploymentSpec.replicas = 0
+                + field(2, selector) + field(3, field(1, labels) + field(2, podSpec))
+            let deployment = field(1, string(1, "zero")) + field(2, spec)
+            let typeMeta = string(1, "apps/v1") + string(2, "Deployment")
+            let body: [UInt8] = [0x6b, 0x38, 0x73, 0x00] + field(1, typeMeta) + field(2, deployment)
+            let reply = await s.call("POST", "/apis/apps/v1/namespaces/default/deployments",
+                                     contentType: "application/vnd.kubernetes.protobuf", rawBody: body)
+            #expect(reply.status == 201)
+            #expect(reply.body.at("spec", "replicas")?.intValue == 0)
+            // A field left out is still defaulted.
+            #expect(reply.body.at("spec", "revisionHistoryLimit")?.intValue == 10)
+        }
+    }
+
     @Test("deleting a namespace removes its objects and then the namespace")
     func namespaceDeletion() async throws {
         try await TestServer.with { s in

@@ -149,8 +149,23 @@ enum ProtobufEnvelope {
         if isListType { return .array(lists["items"] ?? []) }
         for (k, v) in lists where !v.isEmpty { object[k] = .array(v) }
         for (k, v) in maps where !v.isEmpty { object[k] = .object(v) }
-        return .object(object.filter { !isZero($0.value) })
+        // Go's generated marshaller writes non-pointer fields even when zero (dropped here, as a
+        // JSON body would omit them) but a pointer field only when set: a zero it sent is an
+        // explicit value (`replicas: 0`) that defaulting must not replace.
+        let pointers = pointerFields[name] ?? []
+        return .object(object.filter { pointers.contains($0.key) || !isZero($0.value) })
     }
+
+    /// JSON names of the Go pointer fields of each message, from the generated Go layout
+    /// (definition `io.k8s.api.apps.v1.DeploymentSpec` is message `k8s.io.api.apps.v1.DeploymentSpec`).
+    private static let pointerFields: [String: Set<String>] = {
+        var result: [String: Set<String>] = [:]
+        for layout in GoLayout.all where layout.name.hasPrefix("io.k8s.") {
+            let names = Set(layout.fields.filter { $0.container == .pointer }.map(\.name))
+            if !names.isEmpty { result["k8s.io." + layout.name.dropFirst("io.k8s.".count)] = names }
+        }
+        return result
+    }()
 
     private static func isPackable(_ type: String) -> Bool {
         ["int32", "int64", "uint32", "uint64", "bool"].contains(type)
