@@ -7,7 +7,7 @@ import SkiffClient
 /// informers and every enabled controller until cancelled or gracefully shut down.
 package final class ControllerManager: Service, Sendable {
     /// Controller names as upstream's `--controllers` spells them.
-    package static let all = ["replicaset", "garbagecollector", "daemonset"] + BatchControllers.names
+    package static let all = ["replicaset", "garbagecollector", "daemonset", "statefulset"] + BatchControllers.names
 
     package let factory: SharedInformerFactory
     let services: [any Service]
@@ -29,6 +29,7 @@ package final class ControllerManager: Service, Sendable {
                 services.append(ReplicaSetController.make(factory: factory, recorder: recorder))
             case "garbagecollector": services.append(GarbageCollector.standard(factory: factory))
             case "daemonset": services += DaemonSetController.services(client: client, factory: factory)
+            case "statefulset": services += StatefulSetController.services(client: client, factory: factory)
             case _ where BatchControllers.names.contains(name): services += BatchControllers.services(name, client: client, factory: factory)
             default: break
             }

@@ -260,14 +260,4 @@ enum DaemonSetSync {
         MetaV1.OwnerReference(apiVersion: "apps/v1", blockOwnerDeletion: true, controller: true, kind: "DaemonSet",
                               name: ds.metadata?.name, uid: ds.metadata?.uid)
     }
-
-    /// The ControllerRevision data (upstream `getPatch`): a patch replacing spec.template.
-    static func revisionData(_ ds: AppsV1.DaemonSet) -> JSONValue {
-        var template = (try? APICoding.encode(ds.spec?.template ?? CoreV1.PodTemplateSpec())) ?? .object([:])
-        if case .object(var o) = template {
-            o["$patch"] = .string("replace")
-            template = .object(o)
-        }
-        return .object(["spec": .object(["template": template])])
-    }
 }
