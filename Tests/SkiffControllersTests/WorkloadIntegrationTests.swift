@@ -74,4 +74,40 @@ struct WorkloadIntegrationTests {
             }
         }
     }
+
+    /// Plays the kubelet: the pod runs and is ready.
+    func markReady(_ t: TestServer, _ name: String) async throws {
+        var p = try await t.client.get(CoreV1.Pod.self, name, namespace: "default")
+        p.status = CoreV1.PodStatus(conditions: [CoreV1.PodCondition(lastTransitionTime: SkiffControllers.KubeTime.format(Date()), status: "True", type: "Ready")],
+                                    phase: "Running")
+        _ = try await t.client.updateStatus(p)
+    }
+
+    @Test("a StatefulSet creates web-0, web-1, web-2 in order, each after the previous is ready, with claims per ordinal, and scales down from the top")
+    func statefulSet() async throws {
+        try await TestServer.with { t in
+            try await withController(t, { StatefulSetController.make(factory: $0) }) {
+                var s = StatefulSetSyncTests.set()
+                s.metadata = MetaV1.ObjectMeta(name: "web", namespace: "default")
+                s.spec?.volumeClaimTemplates = [CoreV1.PersistentVolumeClaim(metadata: MetaV1.ObjectMeta(name: "data"), spec: CoreV1.PersistentVolumeClaimSpec(
+                    accessModes: ["ReadWriteOnce"], resources: CoreV1.VolumeResourceRequirements(requests: ["storage": try Quantity(parsing: "1Gi")])))]
+                _ = try await t.client.create(s)
+                for i in 0..<3 {
+                    #expect(try await eventually { try await pods(t, "app=web").count == i + 1 })
+                    #expect(try await pods(t, "app=web").map { $0.metadata?.name ?? "" }.sorted() == (0...i).map { "web-\($0)" })
+                    try await markReady(t, "web-\(i)")
+                }
+                let claims = try await t.client.list(CoreV1.PersistentVolumeClaim.self, namespace: "default").items.compactMap { $0.metadata?.name }
+                #expect(claims.sorted() == ["data-web-0", "data-web-1", "data-web-2"])
+                #expect(try await eventually {
+                    let st = try await t.client.get(AppsV1.StatefulSet.self, "web", namespace: "default").status
+                    return st?.replicas == 3 && st?.readyReplicas == 3 && st?.currentRevision == st?.updateRevision && st?.currentRevision != nil
+                })
+                var stored = try await t.client.get(AppsV1.StatefulSet.self, "web", namespace: "default")
+                stored.spec?.replicas = 1
+                _ = try await t.client.update(stored)
+                #expect(try await eventually { try await pods(t, "app=web").map { $0.metadata?.name ?? "" } == ["web-0"] })
+            }
+        }
+    }
 }
