@@ -8,13 +8,17 @@ import Testing
 /// scheduler or kubelet: pods stay unbound and not ready unless a test says otherwise.
 @Suite("Workload controllers against an in-process API server", .timeLimit(.minutes(3)))
 struct WorkloadIntegrationTests {
-    func withController(_ t: TestServer, _ make: (SharedInformerFactory) -> Controller,
+    func withController(_ t: TestServer, collector: Bool = false, _ make: (SharedInformerFactory) -> Controller,
                         _ body: () async throws -> Void) async throws {
         let factory = SharedInformerFactory(client: t.client)
         let controller = make(factory)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await factory.run() }
             group.addTask { try await controller.run() }
+            if collector {
+                let gc = GarbageCollector.standard(factory: factory)
+                group.addTask { try await gc.run() }
+            }
             do {
                 try await body()
             } catch {
@@ -107,6 +111,29 @@ struct WorkloadIntegrationTests {
                 stored.spec?.replicas = 1
                 _ = try await t.client.update(stored)
                 #expect(try await eventually { try await pods(t, "app=web").map { $0.metadata?.name ?? "" } == ["web-0"] })
+            }
+        }
+    }
+
+    @Test("deleting a StatefulSet with whenDeleted: Delete collects its pods, revisions and claims")
+    func statefulSetDeletion() async throws {
+        try await TestServer.with { t in
+            try await withController(t, collector: true, { StatefulSetController.make(factory: $0) }) {
+                var s = StatefulSetSyncTests.set(replicas: 1)
+                s.metadata = MetaV1.ObjectMeta(name: "web", namespace: "default")
+                s.spec?.volumeClaimTemplates = [CoreV1.PersistentVolumeClaim(metadata: MetaV1.ObjectMeta(name: "data"), spec: CoreV1.PersistentVolumeClaimSpec(
+                    accessModes: ["ReadWriteOnce"], resources: CoreV1.VolumeResourceRequirements(requests: ["storage": try Quantity(parsing: "1Gi")])))]
+                s.spec?.persistentVolumeClaimRetentionPolicy = AppsV1.StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Delete", whenScaled: "Retain")
+                _ = try await t.client.create(s)
+                #expect(try await eventually { try await pods(t, "app=web").count == 1 })
+                #expect(try await t.client.list(AppsV1.ControllerRevision.self, namespace: "default").items.count == 1)
+                try await t.client.delete(AppsV1.StatefulSet.self, "web", namespace: "default")
+                #expect(try await eventually {
+                    let revs = try await t.client.list(AppsV1.ControllerRevision.self, namespace: "default").items
+                    let pvcs = try await t.client.list(CoreV1.PersistentVolumeClaim.self, namespace: "default").items
+                        .filter { $0.metadata?.deletionTimestamp == nil }
+                    return try await pods(t, "app=web").isEmpty && revs.isEmpty && pvcs.isEmpty
+                })
             }
         }
     }
