@@ -137,4 +137,41 @@ struct WorkloadIntegrationTests {
             }
         }
     }
+
+    @Test("a StatefulSet rolls a new template from the highest ordinal down, one ready pod at a time, then moves currentRevision")
+    func statefulSetRollingUpdate() async throws {
+        try await TestServer.with { t in
+            try await withController(t, { StatefulSetController.make(factory: $0) }) {
+                var s = StatefulSetSyncTests.set(replicas: 3, policy: "Parallel")
+                s.metadata = MetaV1.ObjectMeta(name: "web", namespace: "default")
+                _ = try await t.client.create(s)
+                #expect(try await eventually { try await pods(t, "app=web").count == 3 })
+                for i in 0..<3 { try await markReady(t, "web-\(i)") }
+                #expect(try await eventually {
+                    try await t.client.get(AppsV1.StatefulSet.self, "web", namespace: "default").status?.readyReplicas == 3
+                })
+                let before = try await t.client.get(AppsV1.StatefulSet.self, "web", namespace: "default")
+                let oldRevision = before.status?.currentRevision
+                var updated = before
+                updated.spec?.template?.spec?.containers?[0].image = "nginx:2"
+                _ = try await t.client.update(updated)
+                for i in [2, 1, 0] {
+                    #expect(try await eventually {
+                        let p = try await pods(t, "app=web").first { $0.metadata?.name == "web-\(i)" }
+                        return p?.spec?.containers?.first?.image == "nginx:2"
+                    })
+                    // Lower ordinals still run the old template until this one is ready.
+                    for j in 0..<i {
+                        let p = try await t.client.get(CoreV1.Pod.self, "web-\(j)", namespace: "default")
+                        #expect(p.spec?.containers?.first?.image == "nginx")
+                    }
+                    try await markReady(t, "web-\(i)")
+                }
+                #expect(try await eventually {
+                    let st = try await t.client.get(AppsV1.StatefulSet.self, "web", namespace: "default").status
+                    return st?.currentRevision == st?.updateRevision && st?.currentRevision != oldRevision && st?.updatedReplicas == 3
+                })
+            }
+        }
+    }
 }
