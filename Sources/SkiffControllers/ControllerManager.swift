@@ -7,7 +7,7 @@ import SkiffClient
 /// informers and every enabled controller until cancelled or gracefully shut down.
 package final class ControllerManager: Service, Sendable {
     /// Controller names as upstream's `--controllers` spells them.
-    package static let all = ["replicaset", "garbagecollector", "replicationcontroller", "deployment"] + BatchControllers.names
+    package static let all = ["replicaset", "garbagecollector", "replicationcontroller", "deployment", "daemonset", "statefulset"] + BatchControllers.names
         + ["endpoint", "endpointslice", "endpointslicemirroring"]
         + ["namespace"]
         + ["serviceaccount", "root-ca-certificate-publisher"]
@@ -42,6 +42,8 @@ package final class ControllerManager: Service, Sendable {
             case "replicationcontroller": services += ReplicaSetController<CoreV1.ReplicationController>.services(client: client, factory: factory)
             case "deployment": services += DeploymentController.services(client: client, factory: factory)
             case "garbagecollector": services.append(GarbageCollector.standard(factory: factory))
+            case "daemonset": services += DaemonSetController.services(client: client, factory: factory)
+            case "statefulset": services += StatefulSetController.services(client: client, factory: factory)
             case _ where BatchControllers.names.contains(name): services += BatchControllers.services(name, client: client, factory: factory)
             case "endpoint": services.append(EndpointsController.make(factory: factory))
             case "endpointslice": services.append(EndpointSliceController.make(factory: factory))

@@ -96,6 +96,10 @@ final class GarbageCollector: Service, Sendable {
             TypedGCResource(factory.informer(AppsV1.Deployment.self)),
             TypedGCResource(factory.informer(BatchV1.Job.self)),
             TypedGCResource(factory.informer(BatchV1.CronJob.self)),
+            TypedGCResource(factory.informer(AppsV1.DaemonSet.self)),
+            TypedGCResource(factory.informer(AppsV1.StatefulSet.self)),
+            TypedGCResource(factory.informer(AppsV1.ControllerRevision.self)),
+            TypedGCResource(factory.informer(CoreV1.PersistentVolumeClaim.self)),
         ], discover: true)
     }
 

@@ -34,6 +34,11 @@ final class Expectations: Sendable {
         records.withLock { $0[key] = Record(adds: 0, deletes: Set(podKeys), since: .now) }
     }
 
+    /// Creations and deletions at once (a DaemonSet sync may do both).
+    func expect(_ key: String, creations: Int, deletions podKeys: [String]) {
+        records.withLock { $0[key] = Record(adds: creations, deletes: Set(podKeys), since: .now) }
+    }
+
     func creationObserved(_ key: String) {
         records.withLock { r in r[key]?.adds -= 1 }
     }
