@@ -200,6 +200,7 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
             }
             remove(try? operations.handler(type: HTTPServerPipelineHandler.self))
             remove(try? operations.handler(type: HTTPServerProtocolErrorHandler.self))
+            remove(try? operations.handler(type: NIOHTTPResponseHeadersValidator.self))
             remove(try? operations.handler(type: HTTPResponseEncoder.self))
             remove(try? operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
             let own = loop.makePromise(of: Void.self)

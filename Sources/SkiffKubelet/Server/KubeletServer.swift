@@ -50,7 +50,12 @@ final class KubeletServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: server.tls))
-                    let upgrade: NIOHTTPServerUpgradeConfiguration = (upgraders: [server.streamUpgrader()], completionHandler: { _ in })
+                    let upgrade: NIOHTTPServerUpgradeConfiguration = (upgraders: [server.streamUpgrader()], completionHandler: { context in
+                        // After a WebSocket upgrade the session handler owns the connection.
+                        if let handler = try? context.pipeline.syncOperations.handler(type: KubeletConnectionHandler.self) {
+                            context.pipeline.syncOperations.removeHandler(handler, promise: nil)
+                        }
+                    })
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withServerUpgrade: upgrade, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(KubeletConnectionHandler(server: server))
                 }
