@@ -1,11 +1,14 @@
 """Streaming through the API server to the node agent (issue 10 §4) with the real kubectl and the
 Python client: exec (stdin piped, exit codes, a TTY), attach, cp both ways, and clear errors for a
 wrong container or a pod that is not running. Reuses test_kubelet's server with the agent."""
+import fcntl
 import os
 import pty
 import select
+import struct
 import subprocess
 import tempfile
+import termios
 import time
 
 import pytest
@@ -46,6 +49,7 @@ def test_exec_runs_a_command_with_piped_stdin_and_exit_code(kctl, ns):
 def test_exec_with_a_tty_and_resize(kctl, ns):
     running_pod(kctl, ns, "tty")
     leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 33, 101, 0, 0))
     proc = subprocess.Popen(["kubectl", "exec", "-it", "-n", ns, "tty", "--", "sh"], stdin=follower, stdout=follower,
                             stderr=follower, env=kctl.env, close_fds=True)
     os.close(follower)
@@ -67,7 +71,7 @@ def test_exec_with_a_tty_and_resize(kctl, ns):
     try:
         os.write(leader, b"tty; stty size; echo mark-$((6*7))\n")
         out = read_until(b"mark-42")
-        assert b"/dev/pts/" in out
+        assert b"/dev/pts/" in out and b"33 101" in out
         os.write(leader, b"exit 3\n")
         assert proc.wait(timeout=30) == 3
     finally:
