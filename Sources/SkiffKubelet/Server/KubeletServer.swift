@@ -86,8 +86,21 @@ final class KubeletServer: Sendable {
             maxFrameSize: 1 << 24, automaticErrorHandling: true,
             shouldUpgrade: { channel, head in
                 let certificate = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate
-                guard Self.authorized(certificate) == true, let request = StreamRequest(uri: head.uri),
-                      let chosen = StreamChannels.negotiate(head.headers["Sec-WebSocket-Protocol"].joined(separator: ","))
+                let offered = head.headers["Sec-WebSocket-Protocol"].joined(separator: ",")
+                guard Self.authorized(certificate) == true else { return channel.eventLoop.makeSucceededFuture(nil) }
+                if let forward = PortForwardRequest(uri: head.uri) {
+                    let offers = offered.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard let chosen = offers.first(where: { PortForwardHandler.supported.contains($0) }) else {
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        guard (try? await server.kubelet.portForwardTarget(forward)) != nil else { return nil }
+                        return HTTPHeaders([("Sec-WebSocket-Protocol", chosen)])
+                    }
+                    return promise.futureResult
+                }
+                guard let request = StreamRequest(uri: head.uri), let chosen = StreamChannels.negotiate(offered)
                 else { return channel.eventLoop.makeSucceededFuture(nil) }
                 let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
                 promise.completeWithTask {
@@ -99,6 +112,17 @@ final class KubeletServer: Sendable {
             upgradePipelineHandler: { channel, head in
                 let promise = channel.eventLoop.makePromise(of: Void.self)
                 promise.completeWithTask {
+                    if let forward = PortForwardRequest(uri: head.uri) {
+                        let sandbox = try await server.kubelet.portForwardTarget(forward)
+                        let offers = head.headers["Sec-WebSocket-Protocol"].joined(separator: ",").split(separator: ",")
+                            .map { $0.trimmingCharacters(in: .whitespaces) }
+                        let chosen = offers.first { PortForwardHandler.supported.contains($0) } ?? PortForwardHandler.spdyProtocol
+                        try await channel.eventLoop.submit {
+                            try channel.pipeline.syncOperations.addHandler(
+                                PortForwardHandler(kubelet: server.kubelet, sandboxID: sandbox, subprotocol: chosen, ports: forward.ports))
+                        }.get()
+                        return
+                    }
                     guard let request = StreamRequest(uri: head.uri) else { throw ChannelError.inputClosed }
                     let id = try await server.kubelet.streamTarget(request)
                     try await channel.eventLoop.submit {
@@ -112,6 +136,14 @@ final class KubeletServer: Sendable {
     func respond(method: String, uri: String, authorized: Bool?) async -> Response {
         guard let authorized else { return Self.status(401, "Unauthorized") }
         guard authorized else { return Self.status(403, "Forbidden (user may not access the kubelet API)") }
+        if let forward = PortForwardRequest(uri: uri), method == "GET" || method == "POST" {
+            do {
+                _ = try await kubelet.portForwardTarget(forward)
+            } catch {
+                return Self.status(error.status, error.message)
+            }
+            return Self.status(400, "Upgrade request required: port-forward needs a WebSocket upgrade with protocol \(PortForwardHandler.supported.joined(separator: " or "))")
+        }
         if let request = StreamRequest(uri: uri), method == "GET" || method == "POST" {
             do {
                 _ = try await kubelet.streamTarget(request)
