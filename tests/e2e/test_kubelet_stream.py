@@ -5,11 +5,13 @@ import fcntl
 import os
 import pty
 import select
+import socket
 import struct
 import subprocess
 import tempfile
 import termios
 import time
+import urllib.request
 
 import pytest
 
@@ -161,3 +163,72 @@ def test_python_client_stream_exec(kctl, ns, node_server):
         got += resp.read_stdout()
     resp.close()
     assert got == "round trip\n"
+
+
+def httpd_pod(kctl, ns, name):
+    running_pod(kctl, ns, name, command="mkdir -p /www && echo hello-from-httpd > /www/index.html && httpd -f -p 80 -h /www")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_kubectl_port_forward_to_busybox_httpd(kctl, ns):
+    httpd_pod(kctl, ns, "web")
+    port = free_port()
+    proc = kctl.popen("port-forward", "-n", ns, "pod/web", "%d:80" % port)
+    try:
+        assert "Forwarding from" in proc.stdout.readline()
+
+        def fetch():
+            try:
+                return urllib.request.urlopen("http://127.0.0.1:%d/index.html" % port, timeout=10).read()
+            except OSError:
+                return None
+        assert wait_until(fetch, timeout=30, what="a response through port-forward") == b"hello-from-httpd\n"
+        # A second connection over the same forward.
+        assert fetch() == b"hello-from-httpd\n"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_kubectl_port_forward_to_a_closed_port_reports_the_error(kctl, ns):
+    httpd_pod(kctl, ns, "closed")
+    port = free_port()
+    proc = kctl.popen("port-forward", "-n", ns, "pod/closed", "%d:81" % port)
+    try:
+        assert "Forwarding from" in proc.stdout.readline()
+        with pytest.raises(OSError):
+            urllib.request.urlopen("http://127.0.0.1:%d/" % port, timeout=10).read()
+        _, err = proc.communicate(timeout=30)
+        assert "error forwarding port 81" in err
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_python_client_portforward(kctl, ns, node_server):
+    kubernetes = pytest.importorskip("kubernetes")
+    from kubernetes.stream import portforward
+    httpd_pod(kctl, ns, "pyweb")
+    config = kubernetes.client.Configuration()
+    kubernetes.config.load_kube_config(config_file=node_server.kubeconfig, client_configuration=config)
+    api = kubernetes.client.CoreV1Api(kubernetes.client.ApiClient(config))
+    forward = portforward(api.connect_get_namespaced_pod_portforward, "pyweb", ns, ports="80")
+    conn = forward.socket(80)
+    conn.setblocking(True)
+    conn.sendall(b"GET /index.html HTTP/1.0\r\nHost: pyweb\r\n\r\n")
+    data = b""
+    while True:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    conn.close()
+    assert data.startswith(b"HTTP/1.") and data.endswith(b"hello-from-httpd\n")
+    assert forward.error(80) is None
+    forward.close()

@@ -267,6 +267,9 @@ private final class KubeletConnectionHandler: ChannelInboundHandler, RemovableCh
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A declined WebSocket upgrade is reported before the request comes through as a plain
+        // request, which `respond` answers with the reason.
+        if error is NIOWebSocketUpgradeError { return }
         task?.cancel()
         context.close(promise: nil)
     }

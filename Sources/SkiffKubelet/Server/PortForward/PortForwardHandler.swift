@@ -14,8 +14,9 @@ final class PortForwardHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias OutboundOut = WebSocketFrame
 
     static let spdyProtocol = "SPDY/3.1+portforward.k8s.io"
-    static let channelProtocol = "portforward.k8s.io"
-    static let supported = [spdyProtocol, channelProtocol]
+    /// The channel protocol is offered under these names (the Python client sends the exec ones).
+    static let channelProtocols = ["portforward.k8s.io", "v4.channel.k8s.io", "v5.channel.k8s.io"]
+    static let supported = [spdyProtocol] + channelProtocols
 
     private let inbound: AsyncStream<[UInt8]>
     private let continuation: AsyncStream<[UInt8]>.Continuation
