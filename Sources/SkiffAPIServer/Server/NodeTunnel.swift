@@ -115,13 +115,14 @@ final class NodeResponseReader: ChannelInboundHandler, RemovableChannelHandler {
             let text = String(decoding: received[..<end], as: UTF8.self)
             let statusLine = text.split(separator: "\r\n").first ?? ""
             let status = statusLine.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 502
-            head = Head(status: status, bytes: Array(received[..<end]), body: [])
+            let parsed = Head(status: status, bytes: Array(received[..<end]), body: [])
+            head = parsed
             received = Array(received[end...])
             if status == 101 {
                 upgraded = true
                 if !received.isEmpty { pending.append(context.channel.allocator.buffer(bytes: received)) }
                 received = []
-                answer(.success(head!))
+                answer(.success(parsed))
                 return
             }
             for line in text.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
