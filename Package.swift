@@ -262,10 +262,11 @@ let package = Package(
         // MARK: end hollow block
 
         // MARK: kubelet (owner: kubelet branch) — the node agent on SkiffClient and the ContainerRuntime protocol.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         .target(
             name: "SkiffKubelet",
             dependencies: [
-                "SkiffAPI", "SkiffClient", "SkiffRuntime",
+                "SkiffAPI", "SkiffClient", "SkiffRuntime", "CZlib",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -274,6 +275,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
             ],
             swiftSettings: strict
         ),

@@ -10,10 +10,15 @@ public struct APIRequest: Sendable {
     /// segment afterwards, so an encoded `/` (`%2F`) inside a name cannot change the route.
     public var rawPath: String
     public var query: [String: String]
+    /// The query string as sent (repeated keys such as exec's `command` kept), for proxying.
+    public var rawQuery: String
     /// Lower-cased header names.
     public var headers: [String: String]
     public var body: [UInt8]
     public var user: UserInfo?
+    /// Set by the TCP server: where a handler leaves a node connection it upgraded (exec, attach,
+    /// port-forward) before answering `101`; in-process callers have none and get a 400.
+    var tunnelSlot: TunnelSlot?
 
     public init(method: String, uri: String, headers: [String: String], body: [UInt8], user: UserInfo?) {
         self.method = method
@@ -21,6 +26,7 @@ public struct APIRequest: Sendable {
         let rawPath = parts.first.map(String.init) ?? "/"
         path = rawPath.removingPercentEncoding ?? rawPath
         self.rawPath = rawPath
+        rawQuery = parts.count > 1 ? String(parts[1]) : ""
         var query: [String: String] = [:]
         if parts.count > 1 {
             for pair in parts[1].split(separator: "&") {

@@ -47,18 +47,12 @@ extension RequestHandler {
         guard let nodeName = spec?["nodeName"]?.stringValue, !nodeName.isEmpty else {
             throw .badRequest("pod \(name) does not have a host assigned")
         }
-        guard let nodes = registry.resource(group: "", version: "v1", plural: "nodes") else { throw .internalError("no nodes resource") }
-        let node = try await readStored(nodes, namespace: nil, name: nodeName).object
-        let addresses = node["status"]?["addresses"]?.arrayValue ?? []
-        let address = (addresses.first { $0["type"]?.stringValue == "InternalIP" } ?? addresses.first)?["address"]?.stringValue
-        let port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"]?.intValue ?? 10250
-        guard let address else { throw APIError(code: 503, reason: .serviceUnavailable, message: "node \(nodeName) has no address") }
+        let (host, port) = try await kubeletEndpoint(nodeName: nodeName)
 
         var query: [String] = []
         for key in ["follow", "previous", "timestamps", "tailLines", "limitBytes", "sinceSeconds", "sinceTime"] {
             if let value = request.query[key] { query.append("\(key)=\(Self.percentEncode(value))") }
         }
-        let host = address.contains(":") ? "[\(address)]" : address
         let path = ["containerLogs", route.namespace ?? "default", name, container].map(Self.percentEncode).joined(separator: "/")
         var outgoing = HTTPClientRequest(url: "https://\(host):\(port)/\(path)" + (query.isEmpty ? "" : "?" + query.joined(separator: "&")))
         outgoing.tlsConfiguration = connection.tls
@@ -89,6 +83,17 @@ extension RequestHandler {
             continuation.onTermination = { _ in task.cancel() }
         }
         return .stream(status: 200, headers: [("Content-Type", "text/plain")], chunks: chunks)
+    }
+
+    /// Where the kubelet of a node listens: its InternalIP (or first address) and `daemonEndpoints.kubeletEndpoint.Port`.
+    func kubeletEndpoint(nodeName: String) async throws(APIError) -> (host: String, port: Int) {
+        guard let nodes = registry.resource(group: "", version: "v1", plural: "nodes") else { throw .internalError("no nodes resource") }
+        let node = try await readStored(nodes, namespace: nil, name: nodeName).object
+        let addresses = node["status"]?["addresses"]?.arrayValue ?? []
+        let address = (addresses.first { $0["type"]?.stringValue == "InternalIP" } ?? addresses.first)?["address"]?.stringValue
+        let port = node["status"]?["daemonEndpoints"]?["kubeletEndpoint"]?["Port"]?.intValue ?? 10250
+        guard let address else { throw APIError(code: 503, reason: .serviceUnavailable, message: "node \(nodeName) has no address") }
+        return (address.contains(":") ? "[\(address)]" : address, Int(port))
     }
 
     static func percentEncode(_ text: String) -> String {

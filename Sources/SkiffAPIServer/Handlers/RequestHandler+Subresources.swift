@@ -32,6 +32,9 @@ extension RequestHandler {
             return try await updateScale(r, route: route, request: request)
         case (.log, "GET") where r.plural == "pods" && r.group.isEmpty && nodeConnection != nil:
             return try await podLogs(r, route: route, request: request)
+        case (.exec, "GET"), (.exec, "POST"), (.attach, "GET"), (.attach, "POST"), (.portforward, "GET"), (.portforward, "POST")
+        where r.plural == "pods" && r.group.isEmpty && nodeConnection != nil:
+            return try await podStream(subresource, r, route: route, request: request)
         case (.log, _), (.exec, _), (.attach, _), (.portforward, _), (.proxy, _):
             throw APIError(code: 503, reason: .serviceUnavailable,
                            message: "\(r.plural)/\(sub) is not available: it is served by the node agent, which is not connected to this API server yet")

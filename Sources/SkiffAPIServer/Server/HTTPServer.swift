@@ -173,7 +173,8 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
             headers[lower] = headers[lower].map { "\($0),\(value)" } ?? value
         }
         let keepAlive = head.isKeepAlive
-        let request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body, user: nil)
+        var request = APIRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body, user: nil)
+        request.tunnelSlot = TunnelSlot()
         body = []
         let server = self.server
         let peerUser = peer ?? nil
@@ -197,11 +198,15 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
                                 bound: NIOLoopBound<ChannelHandlerContext>, loop: any EventLoop,
                                 version: HTTPVersion, keepAlive: Bool) async {
         let response = await server.respond(request, peer)
-        await write(response, to: bound, loop: loop, version: version, keepAlive: keepAlive)
+        await write(response, slot: request.tunnelSlot, to: bound, loop: loop, version: version, keepAlive: keepAlive)
     }
 
-    private static func write(_ response: APIResponse, to bound: NIOLoopBound<ChannelHandlerContext>, loop: any EventLoop,
+    private static func write(_ response: APIResponse, slot: TunnelSlot?, to bound: NIOLoopBound<ChannelHandlerContext>, loop: any EventLoop,
                               version: HTTPVersion, keepAlive: Bool) async {
+        if case .full(101, _, _) = response, let tunnel = slot?.take() {
+            startTunnel(tunnel, bound: bound, loop: loop)
+            return
+        }
         switch response {
         case .full(let status, let headers, let body):
             loop.execute {
@@ -253,6 +258,45 @@ private final class HTTPConnectionHandler: ChannelInboundHandler, RemovableChann
                         bound.value.close(promise: nil)
                     }
                 }
+            }
+        }
+    }
+
+    /// Hands the connection to a node tunnel: the HTTP handlers leave the pipeline (the client
+    /// sends nothing more until it sees the `101`), the node's head goes out raw, then bytes flow both ways.
+    private static func startTunnel(_ tunnel: NodeTunnel, bound: NIOLoopBound<ChannelHandlerContext>, loop: any EventLoop) {
+        loop.execute {
+            let context = bound.value
+            let channel = context.channel
+            let operations = channel.pipeline.syncOperations
+            let removed = loop.makePromise(of: Void.self)
+            var futures: [EventLoopFuture<Void>] = []
+            func remove(_ handler: (any RemovableChannelHandler)?) {
+                guard let handler else { return }
+                let promise = loop.makePromise(of: Void.self)
+                operations.removeHandler(handler, promise: promise)
+                futures.append(promise.futureResult)
+            }
+            remove(try? operations.handler(type: HTTPServerPipelineHandler.self))
+            remove(try? operations.handler(type: HTTPServerProtocolErrorHandler.self))
+            remove(try? operations.handler(type: NIOHTTPResponseHeadersValidator.self))
+            remove(try? operations.handler(type: HTTPResponseEncoder.self))
+            remove(try? operations.handler(type: ByteToMessageHandler<HTTPRequestDecoder>.self))
+            let own = loop.makePromise(of: Void.self)
+            operations.removeHandler(context: context, promise: own)
+            futures.append(own.futureResult)
+            EventLoopFuture.andAllComplete(futures, on: loop).cascade(to: removed)
+            removed.futureResult.whenComplete { _ in
+                do {
+                    try channel.pipeline.syncOperations.addHandler(TunnelClientHandler(node: tunnel.node))
+                } catch {
+                    tunnel.close()
+                    channel.close(promise: nil)
+                    return
+                }
+                channel.writeAndFlush(channel.allocator.buffer(bytes: tunnel.head), promise: nil)
+                tunnel.forward(to: channel)
+                channel.read()
             }
         }
     }

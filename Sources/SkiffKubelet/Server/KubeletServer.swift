@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import NIOWebSocket
 import SkiffAPI
 import SkiffClient
 import X509
@@ -49,7 +50,13 @@ final class KubeletServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: server.tls))
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    let upgrade: NIOHTTPServerUpgradeConfiguration = (upgraders: [server.streamUpgrader()], completionHandler: { context in
+                        // After a WebSocket upgrade the session handler owns the connection.
+                        if let handler = try? context.pipeline.syncOperations.handler(type: KubeletConnectionHandler.self) {
+                            context.pipeline.syncOperations.removeHandler(handler, promise: nil)
+                        }
+                    })
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withServerUpgrade: upgrade, withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(KubeletConnectionHandler(server: server))
                 }
             }
@@ -70,9 +77,81 @@ final class KubeletServer: Sendable {
         return organizations.contains("system:masters") || commonName == "kube-apiserver-kubelet-client" || commonName == "kube-apiserver"
     }
 
+    /// exec and attach upgrade to WebSocket (`v5.channel.k8s.io`, `v4.channel.k8s.io`) once the
+    /// caller is authorized and the target container runs; otherwise the request falls through to
+    /// `respond`, which answers with the reason.
+    func streamUpgrader() -> NIOWebSocketServerUpgrader {
+        let server = self
+        return NIOWebSocketServerUpgrader(
+            maxFrameSize: 1 << 24, automaticErrorHandling: true,
+            shouldUpgrade: { channel, head in
+                let certificate = try? channel.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self).peerCertificate
+                let offered = head.headers["Sec-WebSocket-Protocol"].joined(separator: ",")
+                guard Self.authorized(certificate) == true else { return channel.eventLoop.makeSucceededFuture(nil) }
+                if let forward = PortForwardRequest(uri: head.uri) {
+                    let offers = offered.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+                    guard let chosen = offers.first(where: { PortForwardHandler.supported.contains($0) }) else {
+                        return channel.eventLoop.makeSucceededFuture(nil)
+                    }
+                    let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                    promise.completeWithTask {
+                        guard (try? await server.kubelet.portForwardTarget(forward)) != nil else { return nil }
+                        return HTTPHeaders([("Sec-WebSocket-Protocol", chosen)])
+                    }
+                    return promise.futureResult
+                }
+                guard let request = StreamRequest(uri: head.uri), let chosen = StreamChannels.negotiate(offered)
+                else { return channel.eventLoop.makeSucceededFuture(nil) }
+                let promise = channel.eventLoop.makePromise(of: HTTPHeaders?.self)
+                promise.completeWithTask {
+                    guard (try? await server.kubelet.streamTarget(request)) != nil else { return nil }
+                    return HTTPHeaders([("Sec-WebSocket-Protocol", chosen)])
+                }
+                return promise.futureResult
+            },
+            upgradePipelineHandler: { channel, head in
+                let promise = channel.eventLoop.makePromise(of: Void.self)
+                promise.completeWithTask {
+                    if let forward = PortForwardRequest(uri: head.uri) {
+                        let sandbox = try await server.kubelet.portForwardTarget(forward)
+                        let offers = head.headers["Sec-WebSocket-Protocol"].joined(separator: ",").split(separator: ",")
+                            .map { $0.trimmingCharacters(in: .whitespaces) }
+                        let chosen = offers.first { PortForwardHandler.supported.contains($0) } ?? PortForwardHandler.spdyProtocol
+                        try await channel.eventLoop.submit {
+                            try channel.pipeline.syncOperations.addHandler(
+                                PortForwardHandler(kubelet: server.kubelet, sandboxID: sandbox, subprotocol: chosen, ports: forward.ports))
+                        }.get()
+                        return
+                    }
+                    guard let request = StreamRequest(uri: head.uri) else { throw ChannelError.inputClosed }
+                    let id = try await server.kubelet.streamTarget(request)
+                    try await channel.eventLoop.submit {
+                        try channel.pipeline.syncOperations.addHandler(StreamSessionHandler(kubelet: server.kubelet, request: request, containerID: id))
+                    }.get()
+                }
+                return promise.futureResult
+            })
+    }
+
     func respond(method: String, uri: String, authorized: Bool?) async -> Response {
         guard let authorized else { return Self.status(401, "Unauthorized") }
         guard authorized else { return Self.status(403, "Forbidden (user may not access the kubelet API)") }
+        if let forward = PortForwardRequest(uri: uri), method == "GET" || method == "POST" {
+            do {
+                _ = try await kubelet.portForwardTarget(forward)
+            } catch {
+                return Self.status(error.status, error.message)
+            }
+            return Self.status(400, "Upgrade request required: port-forward needs a WebSocket upgrade with protocol \(PortForwardHandler.supported.joined(separator: " or "))")
+        }
+        if let request = StreamRequest(uri: uri), method == "GET" || method == "POST" {
+            do {
+                _ = try await kubelet.streamTarget(request)
+            } catch {
+                return Self.status(error.status, error.message)
+            }
+            return Self.status(400, "Upgrade request required: \(request.kind.rawValue) needs a WebSocket upgrade with protocol \(StreamChannels.supported.joined(separator: " or "))")
+        }
         guard method == "GET" else { return Self.status(405, "Method Not Allowed") }
         let (path, query) = Self.split(uri)
         let parts = path.split(separator: "/").map { $0.removingPercentEncoding ?? String($0) }
@@ -188,6 +267,9 @@ private final class KubeletConnectionHandler: ChannelInboundHandler, RemovableCh
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A declined WebSocket upgrade is reported before the request comes through as a plain
+        // request, which `respond` answers with the reason.
+        if error is NIOWebSocketUpgradeError { return }
         task?.cancel()
         context.close(promise: nil)
     }
