@@ -22,7 +22,7 @@ struct StatefulSetSyncTests {
     }
 
     static func pod(_ ordinal: Int, rev: String = "r2", ready: Bool = true, phase: String = "Running", deleting: Bool = false) -> CoreV1.Pod {
-        var p = DFx.pod("web-\(ordinal)", node: "n1", hash: rev, phase: phase, ready: ready, deleting: deleting)
+        var p = DSFx.pod("web-\(ordinal)", node: "n1", hash: rev, phase: phase, ready: ready, deleting: deleting)
         p.metadata?.ownerReferences = [StatefulSetSync.controllerRef(set())]
         return p
     }

@@ -37,16 +37,16 @@ struct WorkloadIntegrationTests {
     @Test("a DaemonSet runs one pinned pod per node, a node added later gets its pod, and a template change rolls through a new ControllerRevision")
     func daemonSet() async throws {
         try await TestServer.with { t in
-            for n in ["n1", "n2"] { _ = try await t.client.create(DFx.node(n)) }
-            _ = try await t.client.create(DFx.node("tainted", taints: [DFx.taint("dedicated", "NoSchedule")]))
+            for n in ["n1", "n2"] { _ = try await t.client.create(DSFx.node(n)) }
+            _ = try await t.client.create(DSFx.node("tainted", taints: [DSFx.taint("dedicated", "NoSchedule")]))
             try await withController(t, { DaemonSetController.make(factory: $0) }) {
-                var ds = DFx.daemonSet()
+                var ds = DSFx.daemonSet()
                 ds.metadata = MetaV1.ObjectMeta(name: "agent", namespace: "default")
                 _ = try await t.client.create(ds)
                 #expect(try await eventually { try await pods(t, "app=agent").count == 2 })
                 let targets = try await pods(t, "app=agent").compactMap { DaemonNodes.targetNode($0) }.sorted()
                 #expect(targets == ["n1", "n2"])
-                _ = try await t.client.create(DFx.node("n3"))
+                _ = try await t.client.create(DSFx.node("n3"))
                 #expect(try await eventually {
                     try await pods(t, "app=agent").compactMap { DaemonNodes.targetNode($0) }.sorted() == ["n1", "n2", "n3"]
                 })

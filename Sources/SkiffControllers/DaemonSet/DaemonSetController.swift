@@ -154,7 +154,7 @@ final class DaemonSetController: Reconciler {
                             return nil
                         } catch {
                             self.expectations.creationObserved(k)
-                            self.recorder?.event(ds, type: .warning, reason: "FailedCreate", message: "Error creating: \(ReplicaSetController.message(error))")
+                            self.recorder?.event(ds, type: .warning, reason: "FailedCreate", message: "Error creating: \(ErrorMessage.of(error))")
                             return error
                         }
                     }
@@ -179,7 +179,7 @@ final class DaemonSetController: Reconciler {
                     } catch {
                         self.expectations.deletionObserved(k, podKey: "\(ns)/\(name)")
                         if let e = error as? ClientError, e.isNotFound { return nil }
-                        self.recorder?.event(ds, type: .warning, reason: "FailedDelete", message: "Error deleting: \(ReplicaSetController.message(error))")
+                        self.recorder?.event(ds, type: .warning, reason: "FailedDelete", message: "Error deleting: \(ErrorMessage.of(error))")
                         return error
                     }
                 }

@@ -88,7 +88,7 @@ final class StatefulSetController: Reconciler {
             } catch let e as ClientError where e.isAlreadyExists {
             } catch {
                 recorder?.event(set, type: .warning, reason: "FailedCreate",
-                                message: "create Pod \(pod.name) in StatefulSet \(name) failed error: \(ReplicaSetController.message(error))")
+                                message: "create Pod \(pod.name) in StatefulSet \(name) failed error: \(ErrorMessage.of(error))")
                 throw error
             }
         }

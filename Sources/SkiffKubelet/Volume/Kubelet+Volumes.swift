@@ -70,6 +70,10 @@ extension Kubelet {
                     if let downward = source.downwardAPI {
                         files.merge(try downwardFiles(downward.items ?? [], defaultMode: mode, pod: pod, podIP: podIP)) { $1 }
                     }
+                    if let token = source.serviceAccountToken {
+                        let file = root + "/kubernetes.io~projected/" + name + "/" + (token.path ?? "token")
+                        files[token.path ?? "token"] = (try await serviceAccountToken(token, pod: pod, reusing: file), mode)
+                    }
                 }
                 let path = root + "/kubernetes.io~projected/" + name
                 try writeContent(files, to: path)
@@ -79,6 +83,42 @@ extension Kubelet {
             }
         }
         return paths
+    }
+
+    /// A token for the pod's ServiceAccount from the TokenRequest API, bound to the pod (so it
+    /// stops authenticating when the pod is gone), as the kubelet's token manager requests it.
+    /// The token already written is kept until 80% of its lifetime has passed (the kubelet's
+    /// refresh rule), so a sync does not ask for a new one each time.
+    private func serviceAccountToken(_ projection: CoreV1.ServiceAccountTokenProjection, pod: CoreV1.Pod,
+                                     reusing file: String) async throws -> Data {
+        let lifetime = max(600, projection.expirationSeconds ?? 3600)
+        if let attributes = try? FileManager.default.attributesOfItem(atPath: file),
+           let written = attributes[.modificationDate] as? Date,
+           Date().timeIntervalSince(written) < Double(lifetime) * 0.8,
+           let data = FileManager.default.contents(atPath: file), !data.isEmpty {
+            return data
+        }
+        let account = pod.spec?.serviceAccountName ?? "default"
+        var spec = AuthenticationV1.TokenRequestSpec()
+        spec.audiences = projection.audience.map { [$0] }
+        spec.expirationSeconds = lifetime
+        spec.boundObjectRef = AuthenticationV1.BoundObjectReference(apiVersion: "v1", kind: "Pod", name: pod.metadata?.name,
+                                                                      uid: pod.metadata?.uid)
+        var request = AuthenticationV1.TokenRequest()
+        request.apiVersion = "authentication.k8s.io/v1"
+        request.kind = "TokenRequest"
+        request.spec = spec
+        let reply: JSONValue
+        do {
+            reply = try await client.create(request, subresource: "token", of: CoreV1.ServiceAccount.self, name: account,
+                                            namespace: pod.metadata?.namespace ?? "default")
+        } catch {
+            throw VolumeError(description: "MountVolume.SetUp failed: failed to fetch token: \(error)")
+        }
+        guard let token = reply["status"]?["token"]?.stringValue else {
+            throw VolumeError(description: "MountVolume.SetUp failed: failed to fetch token: no token in the reply")
+        }
+        return Data(token.utf8)
     }
 
     /// The files of a configMap/secret volume: every key, or only `items` (each key must exist).

@@ -3,7 +3,7 @@ import SkiffAPI
 @testable import SkiffControllers
 
 /// DaemonSet, node and daemon pod fixtures for the DaemonSet decision tables.
-enum DFx {
+enum DSFx {
     static func daemonSet(_ name: String = "agent", strategy: String = "RollingUpdate", maxUnavailable: IntOrString? = nil,
                           maxSurge: IntOrString? = nil, nodeSelector: [String: String]? = nil, image: String = "agent:1",
                           hostNetwork: Bool? = nil) -> AppsV1.DaemonSet {
