@@ -78,6 +78,7 @@ extension RequestHandler {
         case "Orphan" where !finalizers.contains("orphan"): finalizers.append("orphan")
         default: break
         }
+        for finalizer in r.strategy.finalizersOnDelete where !finalizers.contains(finalizer) { finalizers.append(finalizer) }
         // Graceful deletion: the object is marked and someone (a pod's kubelet) confirms with grace 0.
         if let grace = r.strategy.gracefulDeletionPeriod(object, options: options) {
             if let existing = object.metadata["deletionGracePeriodSeconds"]?.intValue, existing <= grace,

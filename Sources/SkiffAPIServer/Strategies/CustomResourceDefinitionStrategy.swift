@@ -12,13 +12,14 @@ struct CustomResourceDefinitionStrategy: ResourceStrategy {
     }
 
     func prepareForCreate(_ object: inout JSONValue, resource r: ResourceInfo) {
-        var finalizers = object.finalizers
-        if !finalizers.contains(Self.cleanupFinalizer) { finalizers.append(Self.cleanupFinalizer) }
-        object.setMetadata("finalizers", .array(finalizers.map { .string($0) }))
         var status: [String: JSONValue] = ["acceptedNames": .object(["plural": .string(""), "kind": .string("")])]
         if let storage = Self.storageVersion(object) { status["storedVersions"] = .array([.string(storage)]) }
         object["status"] = .object(status)
     }
+
+    /// As upstream's CRD REST delete: the CRD is only marked, with the cleanup finalizer, so
+    /// its custom resources are deleted before it goes.
+    var finalizersOnDelete: [String] { [Self.cleanupFinalizer] }
 
     func prepareForUpdate(_ object: inout JSONValue, proposed: JSONValue, old: JSONValue, scope: RequestHandler.UpdateScope) {
         // storedVersions keeps every version objects may have been written in.

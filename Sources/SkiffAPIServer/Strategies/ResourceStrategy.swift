@@ -56,6 +56,9 @@ protocol ResourceStrategy: Sendable {
     /// A deletion of the kind's own (Namespace lifecycle); nil for the generic one.
     func delete(_ current: StoredObject, resource r: ResourceInfo, options: RequestHandler.DeleteOptions,
                 handler: RequestHandler) async throws(APIError) -> [UInt8]?
+    /// Finalizers a DELETE of the kind adds before marking the object (a CRD's
+    /// `customresourcecleanup`, which upstream's CRD REST delete adds, not its create).
+    var finalizersOnDelete: [String] { get }
     /// Whether `deleted` needs to see deleted objects (it then gets each one parsed).
     var observesDeletion: Bool { get }
     /// After an object left the store: gives back what it held.
@@ -144,6 +147,8 @@ extension ResourceStrategy {
 
     func delete(_ current: StoredObject, resource r: ResourceInfo, options: RequestHandler.DeleteOptions,
                 handler: RequestHandler) async throws(APIError) -> [UInt8]? { nil }
+
+    var finalizersOnDelete: [String] { [] }
 
     var observesDeletion: Bool { false }
 

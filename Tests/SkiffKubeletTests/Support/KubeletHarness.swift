@@ -88,6 +88,11 @@ struct KubeletHarness {
             group.addTask { try await server.run() }
             do {
                 _ = try await server.port()
+                // What the serviceaccount and root-ca-certificate-publisher controllers create in
+                // every namespace: pods get the projected kube-api-access volume that needs both.
+                _ = try await client.create(CoreV1.ServiceAccount(metadata: MetaV1.ObjectMeta(name: "default", namespace: "default")))
+                _ = try await client.create(CoreV1.ConfigMap(data: ["ca.crt": "test CA"],
+                                                             metadata: MetaV1.ObjectMeta(name: "kube-root-ca.crt", namespace: "default")))
                 if startKubelet {
                     group.addTask { try await kubelet.run() }
                     #expect(try await eventually { kubelet.isRegistered })
