@@ -4,7 +4,7 @@
 set -euo pipefail
 
 apt_packages=(
-  libsqlite3-dev pkg-config
+  libsqlite3-dev zlib1g-dev pkg-config
   etcd-server etcd-client
   runc crun containernetworking-plugins busybox-static docker-registry
   iproute2 iptables nftables haproxy protobuf-compiler openssl util-linux

@@ -123,7 +123,8 @@ def test_crd_established_and_discovered(kubectl, fresh_kubectl, crd):
     conditions = {c["type"]: c["status"] for c in crd_obj["status"]["conditions"]}
     assert conditions["Established"] == "True" and conditions["NamesAccepted"] == "True"
     assert crd_obj["status"]["acceptedNames"]["kind"] == kind
-    assert "customresourcecleanup.apiextensions.k8s.io" in crd_obj["metadata"]["finalizers"]
+    # As upstream, the cleanup finalizer is added by the DELETE, not at creation.
+    assert "customresourcecleanup.apiextensions.k8s.io" not in crd_obj["metadata"].get("finalizers", [])
     resources = fresh_kubectl("api-resources", "--api-group", GROUP, "-o", "name").stdout
     assert f"{plural}.{GROUP}" in resources
     versions = json.loads(kubectl("get", "--raw", f"/apis/{GROUP}"))
